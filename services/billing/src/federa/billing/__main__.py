@@ -1,0 +1,3 @@
+from federa.billing.main import run
+
+run()

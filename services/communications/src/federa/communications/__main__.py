@@ -1,0 +1,3 @@
+from federa.communications.main import run
+
+run()

@@ -1,0 +1,4 @@
+from federa.communications.storage.tables import metadata
+from federa.shared.migrations import run_env
+
+run_env(metadata)

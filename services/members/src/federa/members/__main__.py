@@ -1,0 +1,3 @@
+from federa.members.main import run
+
+run()

@@ -1,0 +1,22 @@
+"""Composition root of the members service."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from federa.members.http.members import router as members_router
+from federa.members.storage.tables import metadata
+from federa.shared.service import ServiceDefinition, serve
+
+DEFINITION = ServiceDefinition(
+    name="members",
+    description="The register of members, households, organisations, affiliations and offices.",
+    metadata=metadata,
+    migrations_dir=Path(__file__).parent / "migrations",
+    routers=[members_router],
+)
+
+
+def run() -> None:
+    serve(DEFINITION, sys.argv[1:])

@@ -1,0 +1,3 @@
+from federa.payments.main import run
+
+run()

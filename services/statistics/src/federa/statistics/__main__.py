@@ -1,0 +1,3 @@
+from federa.statistics.main import run
+
+run()

@@ -1,0 +1,9 @@
+"""Event contracts: pydantic models of every event's data, one module per publishing service.
+
+Importing this package registers every event type in `REGISTRY`.
+"""
+
+from federa.shared.contracts import members
+from federa.shared.contracts.registry import REGISTRY, EventData, EventSpec
+
+__all__ = ["REGISTRY", "EventData", "EventSpec", "members"]

@@ -1,0 +1,77 @@
+"""Async SQLAlchemy engine, transactions with after-commit hooks, and database creation."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+import asyncpg
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from federa.shared.settings import Settings, plain_pg_url
+
+
+class Database:
+    """One service's database: the engine and the only place transactions begin and end.
+
+    Handlers and routes receive a session inside a transaction and never commit themselves;
+    the boundary that opened the transaction commits it and then runs the after-commit hooks
+    (the outbox relay's wake-up).
+    """
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.url = url
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+        )
+        self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self._after_commit: list[Callable[[], None]] = []
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        self._after_commit.append(hook)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        async with self.sessions() as session, session.begin():
+            yield session
+        for hook in self._after_commit:
+            hook()
+
+    async def ping(self) -> None:
+        async with self.engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+async def ensure_database(settings: Settings) -> bool:
+    """Create the service's database on the server if it does not exist; True if created."""
+    conn = await asyncpg.connect(plain_pg_url(settings.server_url), timeout=10)
+    try:
+        exists = await conn.fetchval(
+            "SELECT 1 FROM pg_database WHERE datname = $1", settings.database_name
+        )
+        if exists:
+            return False
+        try:
+            await conn.execute(f'CREATE DATABASE "{settings.database_name}"')
+        except asyncpg.DuplicateDatabaseError:
+            return False  # another replica created it a moment ago
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(settings: Settings) -> None:
+    conn = await asyncpg.connect(plain_pg_url(settings.server_url), timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{settings.database_name}" WITH (FORCE)')
+    finally:
+        await conn.close()

@@ -1,0 +1,1 @@
+"""Reliable messaging: outbox, relay, inbox, consumer dispatch, topology, dead letters."""
