@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command, context
@@ -26,11 +27,19 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
 
 async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") -> None:
     """Apply the service's migrations under an advisory lock."""
+    await _under_lock(db, migrations_dir, lambda cfg: command.upgrade(cfg, revision))
+
+
+async def downgrade(db: Database, migrations_dir: Path, revision: str) -> None:
+    await _under_lock(db, migrations_dir, lambda cfg: command.downgrade(cfg, revision))
+
+
+async def _under_lock(db: Database, migrations_dir: Path, step: Callable[[Config], None]) -> None:
     cfg = alembic_config(migrations_dir, db.url)
 
     def _run(connection: Connection) -> None:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, revision)
+        step(cfg)
 
     async with db.engine.begin() as conn:
         await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})

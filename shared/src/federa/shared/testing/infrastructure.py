@@ -11,10 +11,8 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import aio_pika
-import asyncpg
-
-from federa.shared.settings import Settings, asyncpg_url, plain_pg_url
+from federa.shared.probes import both_answer, docker_engine_answers
+from federa.shared.settings import Settings
 
 HOW_TO_START = (
     "start them (PostgreSQL: `pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) "
@@ -29,45 +27,16 @@ class Infrastructure:
     amqp_url: str
 
 
-async def _pg_answers(url: str) -> bool:
-    try:
-        conn = await asyncpg.connect(plain_pg_url(asyncpg_url(url)) + "/postgres", timeout=3)
-    except (TimeoutError, OSError, asyncpg.PostgresError):
-        return False
-    await conn.close()
-    return True
-
-
-async def _amqp_answers(url: str) -> bool:
-    try:
-        connection = await aio_pika.connect(url, timeout=3)
-    except (TimeoutError, OSError, aio_pika.exceptions.AMQPError):
-        return False
-    await connection.close()
-    return True
-
-
-def _docker_answers() -> bool:
-    try:
-        import docker
-
-        docker.from_env().ping()
-    except Exception:
-        return False
-    return True
-
-
 @contextlib.contextmanager
 def real_infrastructure() -> Iterator[Infrastructure]:
     defaults = Settings()
     pg_url = os.environ.get("FEDERA_PG_URL", defaults.pg_url)
     amqp_url = os.environ.get("FEDERA_AMQP_URL", defaults.amqp_url)
-    pg_ok = asyncio.run(_pg_answers(pg_url))
-    amqp_ok = asyncio.run(_amqp_answers(amqp_url))
+    pg_ok, amqp_ok = asyncio.run(both_answer(pg_url, amqp_url))
     if pg_ok and amqp_ok:
         yield Infrastructure(pg_url, amqp_url)
         return
-    if not _docker_answers():
+    if not docker_engine_answers():
         missing = [
             n
             for n, ok in (("PostgreSQL at " + pg_url, pg_ok), ("RabbitMQ at " + amqp_url, amqp_ok))
