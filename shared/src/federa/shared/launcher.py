@@ -57,7 +57,8 @@ async def _pipe(child: Child, stream: asyncio.StreamReader, width: int) -> None:
 async def run_platform(services: list[str]) -> int:
     width = max(len(s) for s in services)
     children: list[Child] = []
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # People read this log; JSON lines are for collectors (set FEDERA_LOG_JSON=true for them).
+    env = {"FEDERA_LOG_JSON": "false", **os.environ, "PYTHONUNBUFFERED": "1"}
     for index, name in enumerate(services):
         process = await asyncio.create_subprocess_exec(
             sys.executable,
