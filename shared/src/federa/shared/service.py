@@ -123,6 +123,7 @@ def create_app(
             names, definition.name, delivery_limit=settings.delivery_limit, declare=False
         ),
         consumer,
+        retry_base_seconds=settings.retry_base_seconds,
     )
     runtime = Runtime(settings, definition, db, broker, names, relay, consumer, registry)
     pending = Gauge(

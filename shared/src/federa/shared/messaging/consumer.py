@@ -5,12 +5,14 @@ Failure handling, by kind:
   the service's dead-letter queue (retrying cannot help);
 - a type this service has no handler for (say a `.v2` published beside the `.v1` it reads):
   acknowledged and counted, since its twin carries what the service needs;
-- a handler error: negatively acknowledged and redelivered until the queue's delivery limit,
-  then dead-lettered.
+- a handler error: held for a back-off that doubles with each delivery, then negatively
+  acknowledged and redelivered, until the queue's delivery limit dead-letters it. The back-off
+  keeps a database restart from burning the whole delivery budget in milliseconds.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -108,13 +110,29 @@ class Consumer:
         return "applied"
 
 
-def subscribe(broker: RabbitBroker, queue: RabbitQueue, consumer: Consumer) -> None:
+def retry_delay(previous_deliveries: int, *, base: float, cap: float = 30.0) -> float:
+    """Seconds to hold a failed message before it goes back: base, 2×base, 4×base, …"""
+    return float(min(cap, base * 2 ** max(previous_deliveries, 0)))
+
+
+def subscribe(
+    broker: RabbitBroker, queue: RabbitQueue, consumer: Consumer, *, retry_base_seconds: float
+) -> None:
     """Attach the consumer to the service's queue (declared by the topology, not here)."""
 
     @broker.subscriber(
         queue, ack_policy=AckPolicy.NACK_ON_ERROR, title=f"{consumer.service} consumer"
     )
     async def consume(message: RabbitMessage) -> None:
-        await consumer.handle(message.body)
+        try:
+            await consumer.handle(message.body)
+        except RejectMessage:
+            raise
+        except Exception:
+            # Quorum queues count earlier deliveries in x-delivery-count.
+            count = message.headers.get("x-delivery-count")
+            previous = int(count) if isinstance(count, int | str) else 0
+            await asyncio.sleep(retry_delay(previous, base=retry_base_seconds))
+            raise
 
     del consume

@@ -92,6 +92,7 @@ class OutboxRelay:
         batch_size: int = 200,
         poll_seconds: float = 1.0,
         retention_days: int = 7,
+        publish_timeout: float = 10.0,
     ) -> None:
         self._engine = engine
         self._broker = broker
@@ -100,6 +101,7 @@ class OutboxRelay:
         self._batch_size = batch_size
         self._poll_seconds = poll_seconds
         self._retention_days = retention_days
+        self._publish_timeout = publish_timeout
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
@@ -110,15 +112,20 @@ class OutboxRelay:
         self._wake.set()
 
     async def start(self) -> None:
-        if self._listen_dsn:
-            try:
-                self._listener = await asyncpg.connect(self._listen_dsn, timeout=10)
-                await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
-            except (OSError, asyncpg.PostgresError) as exc:
-                # Polling still delivers; the notification only lowers latency.
-                log.warning("outbox relay listens without NOTIFY: %s", exc)
-                self._listener = None
+        await self._ensure_listener()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def _ensure_listener(self) -> None:
+        """(Re)connect the LISTEN connection, e.g. after a database restart closed it."""
+        if not self._listen_dsn or (self._listener is not None and not self._listener.is_closed()):
+            return
+        try:
+            self._listener = await asyncpg.connect(self._listen_dsn, timeout=5)
+            await self._listener.add_listener(NOTIFY_CHANNEL, self._on_notify)
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            # Polling still delivers; the notification only lowers latency.
+            log.warning("outbox relay listens without NOTIFY for now: %s", exc)
+            self._listener = None
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -139,6 +146,7 @@ class OutboxRelay:
         while True:
             self._wake.clear()
             try:
+                await self._ensure_listener()
                 sent = await self.relay_once()
                 passes += 1
                 if passes % 600 == 0:
@@ -208,6 +216,8 @@ class OutboxRelay:
                 message_type=row.event_type,
                 content_type=CONTENT_TYPE,
                 timestamp=row.created_at,
+                # Bounds how long a hung broker keeps this batch's row locks.
+                timeout=self._publish_timeout,
             )
         finally:
             otel_context.detach(token)

@@ -55,16 +55,17 @@ class Namespaces:
 
     def settings(self, namespace: str) -> SettingsFactory:
         def make(service: str, **overrides: object) -> Settings:
-            return Settings(
-                service=service,
-                namespace=namespace,
-                pg_url=self._infra.pg_url,
-                amqp_url=self._infra.amqp_url,
-                log_json=False,
-                relay_poll_seconds=0.5,
-                delivery_limit=3,
-                **overrides,  # type: ignore[arg-type]
-            )
+            values: dict[str, object] = {
+                "service": service,
+                "namespace": namespace,
+                "pg_url": self._infra.pg_url,
+                "amqp_url": self._infra.amqp_url,
+                "log_json": False,
+                "relay_poll_seconds": 0.5,
+                "delivery_limit": 3,
+                "retry_base_seconds": 0.1,
+            }
+            return Settings.model_validate(values | overrides)
 
         return make
 
