@@ -39,7 +39,7 @@ class Settings(BaseSettings):
     consumer_prefetch: int = Field(default=32, ge=1)
     # How often RabbitMQ may redeliver a failing message before it is dead-lettered.
     delivery_limit: int = Field(default=5, ge=1)
-    # A failed message is held base, 2×base, 4×base… seconds before it is redelivered.
+    # A failed message is held base, 2*base, 4*base... seconds before it is redelivered.
     retry_base_seconds: float = Field(default=0.5, ge=0)
 
     otel_exporter: Literal["none", "console", "otlp"] = "none"

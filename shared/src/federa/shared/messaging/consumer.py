@@ -111,7 +111,7 @@ class Consumer:
 
 
 def retry_delay(previous_deliveries: int, *, base: float, cap: float = 30.0) -> float:
-    """Seconds to hold a failed message before it goes back: base, 2×base, 4×base, …"""
+    """Seconds to hold a failed message before it goes back: base, 2*base, 4*base, ..."""
     return float(min(cap, base * 2 ** max(previous_deliveries, 0)))
 
 
