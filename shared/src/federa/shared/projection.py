@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from federa.shared.contracts.members import MemberErasedV1, MemberState
+from federa.shared.envelope import CloudEvent
 
 
 async def upsert_if_newer_in_tx(
@@ -31,3 +34,53 @@ async def upsert_if_newer_in_tx(
     )
     result = await session.execute(stmt)
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def keep_member_copy_in_tx(
+    session: AsyncSession, table: Table, event: CloudEvent, member: MemberState
+) -> bool:
+    """Upsert a service's copy of a member from any member event (they all carry the state).
+
+    The copy keeps whichever of the state's fields the table has columns for.
+    """
+    state = member.model_dump()
+    values = {c.name: state[c.name] for c in table.columns if c.name in state}
+    values.update(member_id=member.member_id, tenant=event.tenant, version=event.aggregateversion)
+    return await upsert_if_newer_in_tx(session, table, values, key=["member_id"])
+
+
+async def scrub_member_copy_in_tx(
+    session: AsyncSession, table: Table, event: CloudEvent, erased: MemberErasedV1
+) -> None:
+    """Remove personal data from a copy after `member.erased`; ids and numbers stay."""
+    personal: dict[str, object] = {
+        c.name: None for c in table.columns if c.name in SCRUBBED_FIELDS and c.nullable
+    }
+    if "name" in table.c:
+        personal["name"] = f"Erased member {erased.member_number}"
+    await session.execute(
+        update(table)
+        .where(table.c.member_id == erased.member_id, table.c.version < event.aggregateversion)
+        .values(**personal, version=event.aggregateversion)
+    )
+
+
+# Everything in a member copy that identifies or describes the person.
+SCRUBBED_FIELDS = frozenset(
+    {
+        "name",
+        "name_2",
+        "address",
+        "address_2",
+        "email",
+        "phone",
+        "birth_date",
+        "birth_year",
+        "gender",
+        "postcode",
+        "city",
+        "street_name",
+        "street_no",
+        "mobile",
+    }
+)

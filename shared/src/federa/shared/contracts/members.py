@@ -262,3 +262,12 @@ OFFICE_ENDED = event(
     OfficeV1,
     "A member's office ended on `to_date`.",
 )
+
+# Every event that carries a member's whole state; a copy is kept by consuming all of them.
+MEMBER_STATE_EVENTS = (
+    MEMBER_REGISTERED,
+    MEMBER_UPDATED,
+    MEMBER_ADDRESS_CHANGED,
+    MEMBER_STATUS_CHANGED,
+    MEMBER_LEFT,
+)

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federa.shared.contracts.members import MEMBER_REGISTERED, MemberRegisteredV1
+from federa.shared.contracts.members import MEMBER_STATE_EVENTS, MemberState
 from federa.shared.envelope import CloudEvent
-from federa.shared.messaging.consumer import on
-from federa.shared.projection import upsert_if_newer_in_tx
+from federa.shared.messaging.consumer import Subscription, on
+from federa.shared.projection import keep_member_copy_in_tx
 from federa.statistics.storage.tables import members
 
 
-async def on_member_registered(
-    session: AsyncSession, event: CloudEvent, data: MemberRegisteredV1
-) -> None:
-    await upsert_if_newer_in_tx(
-        session,
-        members,
-        {
-            "member_id": data.member_id,
-            "tenant": event.tenant,
-            "organisation_id": data.organisation_id,
-            "status": data.status,
-            "enrolment_date": data.enrolment_date,
-            "registered_at": data.registered_at,
-            "version": event.aggregateversion,
-        },
-        key=["member_id"],
-    )
+async def on_member_changed(session: AsyncSession, event: CloudEvent, data: MemberState) -> None:
+    # Statistics keeps no personal data, so member.erased changes nothing here.
+    await keep_member_copy_in_tx(session, members, event, data)
 
 
-SUBSCRIPTIONS = [on(MEMBER_REGISTERED, on_member_registered)]
+SUBSCRIPTIONS: list[Subscription[Any]] = [
+    on(spec, on_member_changed) for spec in MEMBER_STATE_EVENTS
+]

@@ -17,7 +17,10 @@ members = Table(
     Column("organisation_id", Uuid),
     Column("status", Text, nullable=False),
     Column("enrolment_date", Date, nullable=False),
-    Column("registered_at", DateTime(timezone=True), nullable=False),
+    # Known from member.registered only; a later event may arrive first.
+    Column("registered_at", DateTime(timezone=True)),
+    Column("leaving_reason", Text),
+    Column("leaving_date", Date),
     Column("version", Integer, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

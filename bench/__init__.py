@@ -1,0 +1,1 @@
+"""Benchmarks, each run by `make bench-<name>`; see README.md."""
