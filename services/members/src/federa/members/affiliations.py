@@ -151,6 +151,9 @@ async def start_affiliation_in_tx(
 
 
 async def _set_end(session: AsyncSession, row: Mapping[str, Any], to_date: date) -> dict[str, Any]:
+    # A link that had not begun by then ends on its first day: the shortest period the
+    # dates can express, and the started/ended events still pair up.
+    to_date = max(to_date, row["from_date"])
     ended = {**row, "to_date": to_date, "version": row["version"] + 1}
     await session.execute(
         update(affiliations)

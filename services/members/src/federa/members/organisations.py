@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
@@ -284,8 +284,8 @@ async def move_organisation_in_tx(
 async def _rederive_after_move_in_tx(
     session: AsyncSession, tenant: str, subtree_path: str, actor: str
 ) -> None:
-    """Members of the moved subtree: end ancestor affiliations the new tree no longer
-    implies (as of yesterday) and start the ones it now implies (from today)."""
+    """Members of the moved subtree: ancestor affiliations the new tree no longer implies end
+    today, the ones it now implies start today (both hold on the day of the move)."""
     today = date.today()
     bases = (
         await session.execute(
@@ -300,7 +300,7 @@ async def _rederive_after_move_in_tx(
         )
     ).all()
     for member_id in sorted({b.member_id for b in bases}):
-        await rederive_ancestors_in_tx(session, member_id, today - timedelta(days=1))
+        await rederive_ancestors_in_tx(session, member_id, today)
     for base in bases:
         for ancestor in ancestor_ids(base.path):
             has = await session.execute(
