@@ -224,3 +224,28 @@ async def test_the_tenant_edits_its_reference_tables(tree: Tree) -> None:
         "/v1/reference/status/x", json={"description": "x"}, headers=tree.officer("a")
     )
     assert forbidden.status_code == 403
+
+
+async def test_the_tenant_sets_its_options(tree: Tree) -> None:
+    response = await tree.members.client.patch(
+        "/v1/settings",
+        json={
+            "duplicate_check": False,
+            "name_propagation": "primary_to_secondaries",
+            "default_office_type": "volunteer",
+        },
+        headers=tree.admin,
+    )
+    assert response.status_code == 200, response.text
+    assert response.json()["name_propagation"] == "primary_to_secondaries"
+    assert (await tree.members.client.get("/v1/settings", headers=tree.admin)).json()[
+        "duplicate_check"
+    ] is False
+    bad = await tree.members.client.patch(
+        "/v1/settings", json={"default_office_type": "pharaoh"}, headers=tree.admin
+    )
+    assert bad.status_code == 422
+    officer = await tree.members.client.patch(
+        "/v1/settings", json={"duplicate_check": True}, headers=tree.officer("a")
+    )
+    assert officer.status_code == 403

@@ -9,6 +9,7 @@ from federa.members.http.links import router as links_router
 from federa.members.http.members import router as members_router
 from federa.members.http.organisations import router as organisations_router
 from federa.members.http.reference import router as reference_router
+from federa.members.http.settings import router as settings_router
 from federa.members.storage.tables import metadata
 from federa.shared.service import ServiceDefinition, serve
 
@@ -17,7 +18,13 @@ DEFINITION = ServiceDefinition(
     description="The register of members, households, organisations, affiliations and offices.",
     metadata=metadata,
     migrations_dir=Path(__file__).parent / "migrations",
-    routers=[members_router, links_router, organisations_router, reference_router],
+    routers=[
+        members_router,
+        links_router,
+        organisations_router,
+        reference_router,
+        settings_router,
+    ],
 )
 
 
