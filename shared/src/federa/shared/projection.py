@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import Table, bindparam, update
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.shared.contracts.members import MemberErasedV1, MemberState
@@ -26,14 +27,23 @@ async def upsert_if_newer_in_tx(
     Returns False when the stored copy is as new or newer: a late or redelivered event never
     overwrites fresher state.
     """
-    stmt = insert(table).values(**values)
-    stmt = stmt.on_conflict_do_update(
+    statement = _upsert_statement(table, tuple(sorted(values)), tuple(key), version_column)
+    result = await session.execute(statement, dict(values))
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+@functools.lru_cache(maxsize=256)
+def _upsert_statement(
+    table: Table, columns: tuple[str, ...], key: tuple[str, ...], version_column: str
+) -> Insert:
+    # Built once per shape with bind parameters: building and hashing a fresh statement for
+    # every consumed event was the largest cost of a projection update.
+    stmt = insert(table).values({c: bindparam(c) for c in columns})
+    return stmt.on_conflict_do_update(
         index_elements=list(key),
-        set_={c: stmt.excluded[c] for c in values if c not in key},
+        set_={c: stmt.excluded[c] for c in columns if c not in key},
         where=table.c[version_column] < stmt.excluded[version_column],
     )
-    result = await session.execute(stmt)
-    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def keep_member_copy_in_tx(

@@ -8,6 +8,7 @@ from opentelemetry import propagate
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federa.shared.db import EVENTS_WRITTEN
 from federa.shared.envelope import CloudEvent
 
 NOTIFY_CHANNEL = "federa_outbox"
@@ -47,6 +48,9 @@ async def record_event_in_tx(
             "headers": json.dumps(carrier),
         },
     )
-    # Delivered at commit only; wakes relays of other replicas promptly.
-    await session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
+    if not session.info.get(EVENTS_WRITTEN):
+        # Delivered at commit only; wakes relays of other replicas promptly. Once per
+        # transaction is enough.
+        await session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
+        session.info[EVENTS_WRITTEN] = True
     return event
