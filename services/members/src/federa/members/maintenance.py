@@ -12,6 +12,7 @@ from federa.members.affiliations import end_all_in_tx
 from federa.members.domain.history import changes
 from federa.members.domain.household import ADDRESS_FIELDS
 from federa.members.duplicates import search_keys, spellings_in_tx
+from federa.members.households import pass_address_to_secondaries_in_tx, pass_name_change_in_tx
 from federa.members.http.schemas import Leave, MemberUpdate, StatusChange
 from federa.members.member_store import (
     load_visible,
@@ -77,9 +78,12 @@ def _refused_if_erased(row: dict[str, Any]) -> None:
 async def update_member_in_tx(
     session: AsyncSession, *, scope: Scope, member_id: Any, request: MemberUpdate, actor: str
 ) -> dict[str, Any]:
+    sent = request.model_dump(exclude_unset=True)
+    # The spelling table's lock before the member's row lock: the order a change of the
+    # table takes them in, so a rename racing it cannot deadlock.
+    spellings = await spellings_in_tx(session, scope.tenant) if sent.get("name") else {}
     row = await load_visible(session, scope, member_id, for_update=True)
     _refused_if_erased(row)
-    sent = request.model_dump(exclude_unset=True)
     for field in (
         "name",
         "party_kind",
@@ -108,7 +112,7 @@ async def update_member_in_tx(
     ):
         proposed["address"] = compose_address(proposed)
     if "name" in sent:
-        proposed.update(search_keys(sent["name"], await spellings_in_tx(session, row["tenant"])))
+        proposed.update(search_keys(sent["name"], spellings))
     diff = changes(row, proposed, EDITABLE)
     if not diff:
         return row
@@ -125,10 +129,14 @@ async def update_member_in_tx(
         updated_at=updated["updated_at"],
         updated_by=actor,
     )
+    if "name" in diff:
+        await pass_name_change_in_tx(session, updated, row["name"], actor)
     address_diff = {f: c for f, c in diff.items() if f in ADDRESS_FIELDS}
     if address_diff:
         updated = await _address_changed_in_tx(session, updated, address_diff, actor, None)
-        await _propagate_address_in_tx(session, updated, actor)
+        await pass_address_to_secondaries_in_tx(
+            session, updated, actor, effective_date=date.today()
+        )
     return updated
 
 
@@ -152,44 +160,6 @@ async def _address_changed_in_tx(
         changed_by=actor,
     )
     return bumped
-
-
-async def _propagate_address_in_tx(
-    session: AsyncSession, primary: dict[str, Any], actor: str
-) -> None:
-    """Secondaries follow their primary's address unless they opted out (SPEC §2.1 rule 5)."""
-    secondaries = (
-        (
-            await session.execute(
-                select(members)
-                .where(
-                    members.c.primary_member_id == primary["id"],
-                    members.c.address_sync_disabled.is_(False),
-                    members.c.erased_at.is_(None),
-                )
-                .with_for_update()
-            )
-        )
-        .mappings()
-        .all()
-    )
-    for secondary in secondaries:
-        row = dict(secondary)
-        values = {f: primary[f] for f in ADDRESS_FIELDS}
-        diff = changes(row, {**row, **values}, ADDRESS_FIELDS)
-        if not diff:
-            continue
-        moved = await save_new_version_in_tx(session, row, values, actor)
-        await write_history_in_tx(session, moved, action="updated", changes=diff, actor=actor)
-        await record_member_event_in_tx(
-            session,
-            MEMBER_UPDATED,
-            moved,
-            changed_fields=sorted(diff),
-            updated_at=moved["updated_at"],
-            updated_by=actor,
-        )
-        await _address_changed_in_tx(session, moved, diff, actor, primary["id"])
 
 
 async def change_status_in_tx(

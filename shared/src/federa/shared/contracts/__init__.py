@@ -3,7 +3,7 @@
 Importing this package registers every event type in `REGISTRY`.
 """
 
-from federa.shared.contracts import members
+from federa.shared.contracts import billing, members, payments
 from federa.shared.contracts.registry import REGISTRY, EventData, EventSpec
 
-__all__ = ["REGISTRY", "EventData", "EventSpec", "members"]
+__all__ = ["REGISTRY", "EventData", "EventSpec", "billing", "members", "payments"]

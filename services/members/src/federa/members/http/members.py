@@ -128,7 +128,7 @@ async def list_members(
         if postcode is not None:
             where.append(members.c.postcode == postcode)
         if tag is not None:
-            where.append(members.c.tags.any(tag))
+            where.append(members.c.tags.contains([tag]))  # can use the GIN index
         if organisation_id is not None:
             where.append(
                 members.c.id.in_(

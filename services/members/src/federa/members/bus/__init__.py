@@ -1,0 +1,1 @@
+"""What the members service does with the events it consumes."""
