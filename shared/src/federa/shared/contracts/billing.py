@@ -34,6 +34,13 @@ class BillingTermV1(EventData):
     until_year_end: bool = False
 
 
+class BranchShareV1(EventData):
+    """The fixed part of the product's dues forwarded to a branch (SPEC §2.2 rule 34)."""
+
+    organisation_id: UUID
+    amount: int
+
+
 class ProductStateV1(EventData):
     product_id: UUID
     product_code: str
@@ -52,6 +59,7 @@ class ProductStateV1(EventData):
     # The product calendar's reach: first day of its first and last day of its last period.
     periods_from: date | None = None
     periods_through: date | None = None
+    branch_shares: list[BranchShareV1] = Field(default_factory=list)
 
 
 class ProductUpdatedV1(ProductStateV1):

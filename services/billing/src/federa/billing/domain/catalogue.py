@@ -236,6 +236,54 @@ class Catalogue:
                         "age bands itself"
                     )
 
+    def revised(
+        self,
+        *,
+        products: Iterable[Product] = (),
+        price_codes: Iterable[PriceCode] = (),
+        reason_codes: Iterable[ReasonCode] = (),
+        postage: Iterable[PostagePrice] | None = None,
+        branch_shares: Iterable[BranchShare] | None = None,
+    ) -> Catalogue:
+        """This catalogue with the given products, price codes and reason codes added (or
+        replacing those with the same key) and postage or branch shares replaced when given,
+        checked as a whole: a catalogue change is valid only if the result is."""
+        return Catalogue.of(
+            products={**self.products, **{p.code: p for p in products}}.values(),
+            price_codes={
+                **self.price_codes,
+                **{(pc.product, pc.code): pc for pc in price_codes},
+            }.values(),
+            reason_codes={**self.reason_codes, **{r.code: r for r in reason_codes}}.values(),
+            postage=self.postage if postage is None else postage,
+            branch_shares=self.branch_shares if branch_shares is None else branch_shares,
+            prerequisite_product=self.prerequisite_product,
+            default_product=self.default_product,
+            default_stop_reason=self.default_stop_reason,
+        )
+
+    def with_settings(
+        self,
+        *,
+        prerequisite_product: str | None,
+        default_product: str | None,
+        default_stop_reason: str,
+    ) -> Catalogue:
+        """The tenant's catalogue defaults; each must name what exists (a stop reason for
+        the default stop reason)."""
+        catalogue = Catalogue.of(
+            products=self.products.values(),
+            price_codes=self.price_codes.values(),
+            reason_codes=self.reason_codes.values(),
+            postage=self.postage,
+            branch_shares=self.branch_shares,
+            prerequisite_product=prerequisite_product,
+            default_product=default_product,
+            default_stop_reason=default_stop_reason,
+        )
+        catalogue.reason(default_stop_reason, ReasonAction.STOP)
+        return catalogue
+
     def product(self, code: str) -> Product:
         try:
             return self.products[code]

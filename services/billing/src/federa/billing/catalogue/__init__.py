@@ -1,0 +1,1 @@
+"""The catalogue around the domain: storage, events and the changes staff make."""

@@ -1,0 +1,1 @@
+"""Billing's HTTP API under /v1."""

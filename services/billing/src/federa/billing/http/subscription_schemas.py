@@ -1,0 +1,191 @@
+"""Request and response models of the subscriptions API. Money is integer minor units of the
+tenant's currency."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Literal
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+
+from federa.billing.http.catalogue_schemas import Body
+
+Channel = Literal["internal", "external"]
+Status = Literal["new", "active", "stopped"]
+
+
+class SubscriptionStart(Body):
+    """`StartSubscription` (SPEC §2.2 rules 1-5). Everything but the member has a default:
+    the tenant's default product, the product's default price code, a from-date by the
+    period-start rules or the product's default start rule, quantities from the price code or
+    product, the member's own payer account and registered organisation."""
+
+    member_id: UUID
+    product: str | None = None
+    price_code: str | None = None
+    registration_date: date | None = Field(default=None, description="Default: today")
+    from_date: date | None = Field(default=None, description="Default: proposed by rule 3")
+    to_date: date | None = Field(
+        default=None, description="Last covered day of a time-limited subscription"
+    )
+    stop_reason: str | None = Field(default=None, description="Required with `to_date`")
+    billed_qty: int | None = Field(default=None, ge=0)
+    delivered_qty: int | None = Field(default=None, ge=0)
+    persons: int | None = Field(default=None, ge=0)
+    delivery_address_no: int = Field(default=0, ge=0)
+    organisation_id: UUID | None = None
+    payer_account_id: UUID | None = None
+    collection_channel: Channel = "internal"
+    acquisition_channel: str | None = None
+    campaign: str | None = None
+    reason: str = "START"
+
+
+class SubscriptionStop(Body):
+    """`StopSubscription(reason, date, credit, stop_related)` (rule 8)."""
+
+    reason: str | None = Field(default=None, description="Default: the tenant's stop reason")
+    stop_date: date | None = Field(
+        default=None,
+        description="First day without coverage; default: the day after the last billed period",
+    )
+    credit: bool | None = Field(default=None, description="Default: the reason's option")
+    stop_related: bool | None = Field(default=None, description="Default: the reason's option")
+
+
+class PriceCodeChange(Body):
+    """`ChangePriceCode(new, from)` (rule 9): never inside a billed period."""
+
+    price_code: str
+    from_date: date | None = Field(default=None, description="Default: next billing period")
+    collection_channel: Channel | None = None
+
+
+class PayerChange(Body):
+    """`ChangePayer(new)` (rule 10): always from the day after the latest invoiced period."""
+
+    payer_account_id: UUID
+
+
+class DeliveryMove(Body):
+    """`MoveDelivery(new_address, from, to?)` (rule 11): no `to_date` is a permanent move."""
+
+    address_no: int = Field(ge=0)
+    from_date: date
+    to_date: date | None = None
+
+
+class SubscriptionRestart(Body):
+    """`RestartSubscription` (rule 12): proposes the price code in effect at the stop and the
+    stop date."""
+
+    price_code: str | None = None
+    from_date: date | None = None
+    reason: str = "START"
+
+
+class SubscriptionRead(BaseModel):
+    """A subscription as of today: status, price code, payer and delivery address are the ones
+    in effect today; changes dated later are in its lifecycle."""
+
+    id: UUID
+    subscription_no: int
+    member_id: UUID
+    product: str
+    price_code: str
+    payer_account_id: UUID
+    status: Status
+    billing_status: str
+    registration_date: date
+    from_date: date
+    to_date: date | None
+    stop_reason: str | None
+    billed_from: date | None
+    billed_through: date | None
+    next_unbilled_date: date
+    billed_qty: int
+    delivered_qty: int
+    persons: int
+    delivery_address_no: int
+    organisation_id: UUID | None
+    collection_channel: Channel
+    acquisition_channel: str | None
+    campaign: str | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class SubscriptionPage(BaseModel):
+    items: list[SubscriptionRead]
+    total: int
+    limit: int
+    offset: int
+
+
+class LifecycleEntryRead(BaseModel):
+    position: int
+    kind: str
+    reason_code: str
+    effective: date
+    recorded_on: date
+    old_value: str | None
+    new_value: str | None
+    to_date: date | None
+    recorded_at: datetime
+    recorded_by: str
+
+
+class QuoteLineRead(BaseModel):
+    kind: Literal["product", "postage", "gift"]
+    product: str
+    price_code: str
+    description: str
+    period_from: date
+    period_to: date
+    quantity: Decimal
+    unit_price: Decimal = Field(description="Minor units, before pro rata and discount")
+    amount: int
+    rule: str = Field(description="How the amount was computed, in words")
+
+
+class SettlementLineRead(BaseModel):
+    organisation_id: UUID
+    organisation_name: str
+    amount: int
+    rule: str
+
+
+class QuoteRead(BaseModel):
+    """The next charge a billing run through `bill_through` would make (rules 15-25, 34)."""
+
+    subscription_id: UUID
+    subscription_no: int
+    bill_through: date
+    period_from: date | None
+    period_to: date | None
+    first_charge: bool
+    free: bool
+    lines: list[QuoteLineRead]
+    settlements: list[SettlementLineRead]
+    total: int
+    currency: str
+    explanation: str
+    notes: list[str]
+
+
+class PayerAccountRead(BaseModel):
+    id: UUID
+    number: int
+    owner_member_id: UUID | None
+    name: str
+    name_2: str | None
+    address: str | None
+    address_2: str | None
+    postcode: str | None
+    city: str | None
+    country_code: str
+    email: str | None
+    version: int

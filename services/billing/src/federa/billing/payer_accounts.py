@@ -1,0 +1,131 @@
+"""Payer accounts (SPEC §2.2 *Payer account*, *Debitor*): who is invoiced.
+
+A member's own account is created the first time billing hears of the member (SPEC §3 F1 step
+3; rule 2: "if payer is blank the system creates a payer account from the member") and becomes
+the member's default payer. Its name and address follow the member's later events, and an
+erased member's account is scrubbed with the member.
+
+Decision: the account is created from whichever member event billing sees first, not only from
+`member.registered`, so a reordered or replayed stream still gives every member an account.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federa.billing.storage.tables import members, payer_accounts
+from federa.billing.tenancy import ensure_tenant_in_tx, next_number_in_tx
+from federa.shared.contracts.billing import (
+    PAYER_ACCOUNT_CREATED,
+    PAYER_ACCOUNT_UPDATED,
+    PayerAccountStateV1,
+)
+from federa.shared.contracts.members import MemberErasedV1, MemberState
+from federa.shared.contracts.registry import EventSpec
+from federa.shared.envelope import new_event
+from federa.shared.messaging.outbox import record_event_in_tx
+
+# The member's fields an account copies: what an invoice is addressed with.
+SYNCED = ("name", "name_2", "address", "address_2", "postcode", "city", "country_code", "email")
+
+
+async def own_account_in_tx(
+    session: AsyncSession, tenant: str, member_id: uuid.UUID
+) -> dict[str, Any] | None:
+    row = (
+        (
+            await session.execute(
+                select(payer_accounts)
+                .where(
+                    payer_accounts.c.tenant == tenant,
+                    payer_accounts.c.owner_member_id == member_id,
+                )
+                .with_for_update()
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    return None if row is None else dict(row)
+
+
+async def keep_own_account_in_tx(session: AsyncSession, tenant: str, member: MemberState) -> None:
+    """Create the member's own account, or sync its name and address; publish what changed."""
+    values = {field: getattr(member, field) for field in SYNCED}
+    account = await own_account_in_tx(session, tenant, member.member_id)
+    if account is None:
+        await ensure_tenant_in_tx(session, tenant)
+        stamp = datetime.now(UTC)
+        account = {
+            "id": uuid.uuid4(),
+            "tenant": tenant,
+            "number": await next_number_in_tx(session, tenant, "payer_account"),
+            "owner_member_id": member.member_id,
+            **values,
+            "version": 1,
+            "created_at": stamp,
+            "updated_at": stamp,
+        }
+        await session.execute(insert(payer_accounts).values(**account))
+        await session.execute(
+            update(members)
+            .where(members.c.member_id == member.member_id)
+            .values(default_payer_account_id=account["id"])
+        )
+        await _publish(session, PAYER_ACCOUNT_CREATED, account)
+        return
+    await _save_changes(session, account, values)
+
+
+async def scrub_own_account_in_tx(
+    session: AsyncSession, tenant: str, erased: MemberErasedV1
+) -> None:
+    """After `member.erased` the account keeps its number (documents refer to it), not the
+    person's name or address."""
+    account = await own_account_in_tx(session, tenant, erased.member_id)
+    if account is None:
+        return
+    scrubbed: dict[str, Any] = dict.fromkeys(SYNCED)
+    scrubbed.update(
+        name=f"Erased member {erased.member_number}", country_code=account["country_code"]
+    )
+    await _save_changes(session, account, scrubbed)
+
+
+async def _save_changes(
+    session: AsyncSession, account: dict[str, Any], values: dict[str, Any]
+) -> None:
+    changed = {k: v for k, v in values.items() if account[k] != v}
+    if not changed:
+        return
+    changed.update(version=account["version"] + 1, updated_at=datetime.now(UTC))
+    await session.execute(
+        update(payer_accounts).where(payer_accounts.c.id == account["id"]).values(**changed)
+    )
+    await _publish(session, PAYER_ACCOUNT_UPDATED, {**account, **changed})
+
+
+async def _publish(
+    session: AsyncSession, spec: EventSpec[PayerAccountStateV1], account: dict[str, Any]
+) -> None:
+    data = PayerAccountStateV1(
+        payer_account_id=account["id"],
+        number=account["number"],
+        owner_member_id=account["owner_member_id"],
+        **{field: account[field] for field in SYNCED},
+    )
+    await record_event_in_tx(
+        session,
+        new_event(
+            spec,
+            data,
+            subject=str(account["id"]),
+            tenant=account["tenant"],
+            aggregate_version=account["version"],
+        ),
+    )

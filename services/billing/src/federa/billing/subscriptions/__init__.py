@@ -1,0 +1,1 @@
+"""Subscriptions around the domain: storage, events, commands and reads."""

@@ -1,0 +1,160 @@
+"""Subscription events: the one place a command's result becomes a published contract. Each
+event carries the subscription's version after the command as its aggregate version."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from federa.billing.domain.lifecycle import Changed, Stopped
+from federa.billing.subscriptions.store import StoredSubscription
+from federa.shared.contracts.billing import (
+    SUBSCRIPTION_DELETED,
+    SUBSCRIPTION_DELIVERY_MOVED,
+    SUBSCRIPTION_PAYER_CHANGED,
+    SUBSCRIPTION_PRICE_CODE_CHANGED,
+    SUBSCRIPTION_RESTARTED,
+    SUBSCRIPTION_STARTED,
+    SUBSCRIPTION_STOPPED,
+    SubscriptionDeletedV1,
+    SubscriptionDeliveryMovedV1,
+    SubscriptionPayerChangedV1,
+    SubscriptionPriceCodeChangedV1,
+    SubscriptionRestartedV1,
+    SubscriptionStartedV1,
+    SubscriptionStoppedV1,
+)
+from federa.shared.contracts.registry import EventData, EventSpec
+from federa.shared.envelope import new_event
+from federa.shared.messaging.outbox import record_event_in_tx
+
+
+async def _record(
+    session: AsyncSession, spec: EventSpec[Any], stored: StoredSubscription, data: EventData
+) -> None:
+    await record_event_in_tx(
+        session,
+        new_event(
+            spec,
+            data,
+            subject=str(stored.id),
+            tenant=stored.row["tenant"],
+            aggregate_version=stored.row["version"],
+        ),
+    )
+
+
+def _ids(stored: StoredSubscription) -> dict[str, Any]:
+    state = stored.state
+    return {
+        "subscription_id": stored.id,
+        "subscription_no": state.subscription_no,
+        "member_id": state.member_id,
+        "product_code": state.product,
+    }
+
+
+async def record_started_in_tx(session: AsyncSession, stored: StoredSubscription) -> None:
+    state = stored.state
+    [start] = state.lifecycle
+    data = SubscriptionStartedV1(
+        **_ids(stored),
+        price_code=state.price_code,
+        payer_account_id=state.payer,
+        reason_code=start.reason_code,
+        registration_date=state.registration_date,
+        from_date=state.from_date,
+        to_date=state.to_date,
+        billed_qty=state.billed_qty,
+        delivered_qty=state.delivered_qty,
+        persons=state.persons,
+        delivery_address_no=state.delivery_address_no,
+        organisation_id=state.organisation,
+        collection_channel=state.collection_channel.value,
+        acquisition_channel=state.acquisition_channel,
+        campaign=state.campaign,
+    )
+    await _record(session, SUBSCRIPTION_STARTED, stored, data)
+
+
+async def record_stopped_in_tx(
+    session: AsyncSession,
+    stored: StoredSubscription,
+    stopped: Stopped,
+    *,
+    related: Sequence[uuid.UUID] = (),
+    member_status_to_set: str | None,
+) -> None:
+    [entry] = stopped.entries
+    data = SubscriptionStoppedV1(
+        **_ids(stored),
+        stop_date=entry.effective,
+        reason_code=entry.reason_code,
+        credited=stopped.credit_period is not None,
+        related_subscription_ids=list(related),
+        member_status_to_set=member_status_to_set,
+    )
+    await _record(session, SUBSCRIPTION_STOPPED, stored, data)
+
+
+async def record_price_code_changed_in_tx(
+    session: AsyncSession, stored: StoredSubscription, changed: Changed
+) -> None:
+    entry = changed.entries[-1]
+    data = SubscriptionPriceCodeChangedV1(
+        **_ids(stored),
+        old_price_code=entry.old_value or "",
+        new_price_code=entry.new_value or "",
+        effective_date=entry.effective,
+        collection_channel=stored.state.collection_channel.value,
+    )
+    await _record(session, SUBSCRIPTION_PRICE_CODE_CHANGED, stored, data)
+
+
+async def record_payer_changed_in_tx(
+    session: AsyncSession, stored: StoredSubscription, changed: Changed
+) -> None:
+    entry = changed.entries[-1]
+    data = SubscriptionPayerChangedV1(
+        **_ids(stored),
+        old_payer_account_id=uuid.UUID(entry.old_value),
+        new_payer_account_id=uuid.UUID(entry.new_value),
+        effective_date=entry.effective,
+    )
+    await _record(session, SUBSCRIPTION_PAYER_CHANGED, stored, data)
+
+
+async def record_delivery_moved_in_tx(
+    session: AsyncSession, stored: StoredSubscription, changed: Changed
+) -> None:
+    # The move's own pair comes first; a temporary move's return pair follows it.
+    moved_in = changed.entries[1]
+    data = SubscriptionDeliveryMovedV1(
+        **_ids(stored),
+        old_address_no=int(moved_in.old_value or 0),
+        new_address_no=int(moved_in.new_value or 0),
+        from_date=moved_in.effective,
+        to_date=moved_in.to_date,
+    )
+    await _record(session, SUBSCRIPTION_DELIVERY_MOVED, stored, data)
+
+
+async def record_restarted_in_tx(
+    session: AsyncSession, stored: StoredSubscription, changed: Changed
+) -> None:
+    [start] = changed.entries
+    data = SubscriptionRestartedV1(
+        **_ids(stored),
+        price_code=start.new_value or stored.state.price_code,
+        from_date=start.effective,
+        reason_code=start.reason_code,
+    )
+    await _record(session, SUBSCRIPTION_RESTARTED, stored, data)
+
+
+async def record_deleted_in_tx(session: AsyncSession, stored: StoredSubscription) -> None:
+    data = SubscriptionDeletedV1(**_ids(stored))
+    await _record(session, SUBSCRIPTION_DELETED, stored, data)

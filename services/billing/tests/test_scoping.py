@@ -1,0 +1,136 @@
+"""A caller acting for some organisations sees and changes only the subscriptions of members
+affiliated to them or to organisations beneath them, from billing's own copy of the tree."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from federa.shared.auth import Role
+from federa.shared.contracts.members import (
+    ORGANISATION_CREATED,
+    ORGANISATION_MOVED,
+    OrganisationMovedV1,
+    OrganisationStateV1,
+)
+from federa.shared.envelope import new_event
+
+from .conftest import Billing, create_membership
+
+
+class Tree:
+    """federation → north → branch a; federation → south → branch c (as members publishes)."""
+
+    def __init__(self, api: Billing) -> None:
+        self.api = api
+        self.ids = {name: uuid.uuid4() for name in ("federation", "north", "south", "a", "c")}
+        self.parents = {"north": "federation", "south": "federation", "a": "north", "c": "south"}
+
+    def ancestors(self, name: str) -> list[uuid.UUID]:
+        chain: list[uuid.UUID] = []
+        while name in self.parents:
+            name = self.parents[name]
+            chain.insert(0, self.ids[name])
+        return chain
+
+    async def publish(self, name: str, version: int = 1, *, moved: bool = False) -> None:
+        fields = {
+            "organisation_id": self.ids[name],
+            "organisation_number": version,
+            "name": name,
+            "organisation_type": "branch",
+            "parent_id": self.ids.get(self.parents.get(name, "")),
+            "ancestor_ids": self.ancestors(name),
+        }
+        spec = ORGANISATION_MOVED if moved else ORGANISATION_CREATED
+        data = OrganisationMovedV1(**fields) if moved else OrganisationStateV1(**fields)
+        event = new_event(
+            spec,
+            data,
+            subject=str(self.ids[name]),
+            tenant=self.api.tenant,
+            aggregate_version=version,
+        )
+        assert await self.api.service.runtime.consumer.handle(event.to_json()) == "applied"
+
+    def affiliations(self, name: str) -> tuple[uuid.UUID, ...]:
+        """A member of `name` is affiliated to it and every organisation above it."""
+        return (self.ids[name], *self.ancestors(name))
+
+    def officer(self, *names: str) -> dict[str, str]:
+        return self.api.headers(Role.MEMBER_CARD, orgs=tuple(str(self.ids[n]) for n in names))
+
+
+@pytest.fixture
+async def tree(api: Billing) -> Tree:
+    tree = Tree(api)
+    for name in ("federation", "north", "south", "a", "c"):
+        await tree.publish(name)
+    await create_membership(api)
+    return tree
+
+
+async def subscribe(api: Billing, member: uuid.UUID) -> str:
+    started = await api.call(
+        "POST", "/v1/subscriptions", {"member_id": str(member), "product": "MEDLEM"}, expect=201
+    )
+    subscription_id: str = started["id"]
+    return subscription_id
+
+
+async def visible(api: Billing, headers: dict[str, str]) -> set[str]:
+    page = await api.call("GET", "/v1/subscriptions", headers=headers)
+    return {s["id"] for s in page["items"]}
+
+
+async def test_an_officer_sees_the_subscriptions_of_their_subtree_only(
+    api: Billing, tree: Tree
+) -> None:
+    in_a = await subscribe(api, await api.member_joins(organisation_ids=tree.affiliations("a")))
+    in_c = await subscribe(api, await api.member_joins(organisation_ids=tree.affiliations("c")))
+    nowhere = await subscribe(api, await api.member_joins())
+
+    assert await visible(api, api.headers()) == {in_a, in_c, nowhere}
+    assert await visible(api, tree.officer("north")) == {in_a}
+    assert await visible(api, tree.officer("a")) == {in_a}
+    assert await visible(api, tree.officer("c", "north")) == {in_a, in_c}
+    assert await visible(api, tree.officer("federation")) == {in_a, in_c}
+    garbage = api.headers(Role.MEMBER_CARD, orgs=("not-an-id",))
+    assert await visible(api, garbage) == set()
+
+    south = tree.officer("south")
+    await api.call("GET", f"/v1/subscriptions/{in_a}", expect=404, headers=south)
+    await api.call(
+        "GET", f"/v1/subscriptions/{in_a}/quote?bill_through=2030-01-01", expect=404, headers=south
+    )
+    await api.call("POST", f"/v1/subscriptions/{in_a}/stop", {}, expect=404, headers=south)
+    assert (await api.call("GET", f"/v1/subscriptions/{in_a}"))["version"] == 1
+
+
+async def test_an_officer_starts_subscriptions_only_for_members_in_scope(
+    api: Billing, tree: Tree
+) -> None:
+    member = await api.member_joins(organisation_ids=tree.affiliations("a"))
+    body = {"member_id": str(member), "product": "MEDLEM"}
+    problem = await api.call(
+        "POST", "/v1/subscriptions", body, expect=404, headers=tree.officer("c")
+    )
+    assert problem["type"] == "https://federa.dev/problems/member-not-found"
+    await api.call("POST", "/v1/subscriptions", body, expect=201, headers=tree.officer("north"))
+    accounts = await api.call("GET", "/v1/payer-accounts", headers=tree.officer("c"))
+    assert accounts == []
+
+
+async def test_a_moved_branch_is_in_its_new_regions_scope_from_the_tree_copy(
+    api: Billing, tree: Tree
+) -> None:
+    """The member's own `organisation_ids` still name the old region until its next event;
+    the organisation tree copy already puts branch a under south."""
+    in_a = await subscribe(api, await api.member_joins(organisation_ids=tree.affiliations("a")))
+    assert await visible(api, tree.officer("south")) == set()
+
+    tree.parents["a"] = "south"
+    await tree.publish("a", version=2, moved=True)
+
+    assert await visible(api, tree.officer("south")) == {in_a}
