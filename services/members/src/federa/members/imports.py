@@ -105,9 +105,3 @@ async def run_import(
         else:
             report, bad_lines = rejection
             await finish_in_tx(session, import_id, REJECTED, report=report, rejected=bad_lines)
-
-
-async def wait_for_imports() -> None:
-    """Until every import this process started has ended (tests, orderly shutdown)."""
-    while _RUNNING:
-        await asyncio.gather(*list(_RUNNING), return_exceptions=True)

@@ -1,10 +1,9 @@
 """Importing members, phase 2: chunk by chunk, one transaction per chunk.
 
-New members (external id not seen before in the tenant) take the bulk path: a block of member
-numbers, one INSERT per table, the outbox rows in one statement. Members the file names by an
-existing external id go through the API's own code (`update_member_in_tx`,
-`change_status_in_tx`, `start_affiliation_in_tx`) only when something differs, so a re-run of
-the same file changes nothing and publishes nothing.
+New members (external id not seen before in the tenant) take the bulk path
+(`imports_new_members`): a block of member numbers, one COPY per table, the outbox rows at
+once. Members the file names by an existing external id are brought in line with it through
+the API's own code (`imports_members_update`).
 
 Decision: no duplicate check on import (SPEC §2.1 rule 1 is for a clerk typing a member in;
 an old system's export is de-duplicated by its external ids, and a probable-duplicate prompt
@@ -16,18 +15,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from sqlalchemy import any_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federa.members.affiliations import start_affiliation_in_tx
-from federa.members.domain.history import changes
 from federa.members.duplicates import spellings_in_tx
-from federa.members.http.schemas import MemberUpdate, StatusChange
 from federa.members.imports_bulk import (
     OutboxWriter,
     allocate_member_numbers_in_tx,
@@ -36,13 +30,16 @@ from federa.members.imports_bulk import (
 )
 from federa.members.imports_csv import CsvFile, Record
 from federa.members.imports_members import (
-    NOT_NULL,
     MemberContext,
     MemberLine,
     check_chunk,
     external_ids_param,
     load_context,
     validate,
+)
+from federa.members.imports_members_update import (
+    open_affiliations_in_tx,
+    update_existing_in_tx,
 )
 from federa.members.imports_new_members import (
     NewMember,
@@ -56,14 +53,7 @@ from federa.members.imports_store import (
     record_progress_in_tx,
     set_status_in_tx,
 )
-from federa.members.maintenance import (
-    EDITABLE,
-    SPLIT_ADDRESS,
-    change_status_in_tx,
-    update_member_in_tx,
-)
 from federa.members.member_store import now
-from federa.members.registration import compose_address
 from federa.members.storage.tables import (
     affiliations,
     member_history,
@@ -76,41 +66,9 @@ from federa.shared.db import Database
 # Rows per transaction: large enough for the bulk statements to pay, small enough that a
 # chunk's locks (the tenant's member-number row) are held for about a second.
 CHUNK_ROWS = 1000
-UPDATE_COLUMNS = frozenset(MemberUpdate.model_fields)
 # One import of a tenant writes at a time, so two imports naming one new external id cannot
 # both find it missing.
 _LOCK = text("SELECT pg_advisory_xact_lock(hashtext('federa.members.import'), hashtext(:tenant))")
-
-
-def sent_values(line: MemberLine, header: Sequence[str]) -> dict[str, Any]:
-    """What a PATCH of the member would send: every column of the file, empty cells as null
-    where a field may be null (an empty tags cell: no tags)."""
-    sent: dict[str, Any] = {}
-    for column in header:
-        if column not in UPDATE_COLUMNS:
-            continue
-        if column in line.cells:
-            sent[column] = getattr(line.request, column)
-        elif column == "tags":
-            sent[column] = []
-        elif column not in NOT_NULL:
-            sent[column] = None
-    # Registration's rule: a birth date gives the birth year when none is given.
-    if sent.get("birth_date") is not None and sent.get("birth_year") is None:
-        sent["birth_year"] = sent["birth_date"].year
-    return sent
-
-
-def would_change(row: dict[str, Any], sent: dict[str, Any]) -> bool:
-    """`update_member_in_tx`'s own comparison, to skip its queries for unchanged members."""
-    proposed = {**row, **sent}
-    if "tags" in sent:
-        proposed["tags"] = sorted(set(sent["tags"]))
-    if any(f in sent for f in SPLIT_ADDRESS) or (
-        "address" in sent and not proposed.get("street_name")
-    ):
-        proposed["address"] = compose_address(proposed)
-    return bool(changes(row, proposed, EDITABLE))
 
 
 async def _existing_in_tx(
@@ -123,69 +81,6 @@ async def _existing_in_tx(
         )
     )
     return {r["external_id"]: dict(r) for r in rows.mappings()}
-
-
-async def _open_affiliations_in_tx(
-    session: AsyncSession, member_ids: list[uuid.UUID]
-) -> dict[uuid.UUID, set[uuid.UUID]]:
-    """Organisations each member is affiliated to now or from a later date."""
-    found: dict[uuid.UUID, set[uuid.UUID]] = {m: set() for m in member_ids}
-    if not member_ids:
-        return found
-    rows = await session.execute(
-        select(affiliations.c.member_id, affiliations.c.organisation_id).where(
-            affiliations.c.member_id.in_(member_ids),
-            affiliations.c.to_date.is_(None) | (affiliations.c.to_date >= date.today()),
-        )
-    )
-    for r in rows:
-        found[r.member_id].add(r.organisation_id)
-    return found
-
-
-async def _update_existing_in_tx(
-    session: AsyncSession,
-    ctx: MemberContext,
-    line: MemberLine,
-    row: dict[str, Any],
-    open_organisations: set[uuid.UUID],
-) -> bool:
-    """Bring an existing member in line with the file; True if anything changed."""
-    changed = False
-    sent = sent_values(line, ctx.header)
-    if would_change(row, sent):
-        updated = await update_member_in_tx(
-            session,
-            scope=ctx.scope,
-            member_id=row["id"],
-            request=MemberUpdate(**sent),
-            actor=ctx.actor,
-        )
-        changed = updated["version"] != row["version"]
-    if "status" in line.cells and line.request.status != row["status"]:
-        await change_status_in_tx(
-            session,
-            scope=ctx.scope,
-            member_id=row["id"],
-            request=StatusChange(status=line.request.status, reason="import"),
-            actor=ctx.actor,
-        )
-        changed = True
-    if line.named is not None and line.named not in open_organisations:
-        # Joins the branch the file names from today; other affiliations are left as they
-        # are (ending one is a decision for the affiliations API, not for a file).
-        await start_affiliation_in_tx(
-            session,
-            tenant=ctx.tenant,
-            member_id=row["id"],
-            organisation_id=line.named,
-            from_date=date.today(),
-            to_date=None,
-            source="import",
-            actor=ctx.actor,
-        )
-        changed = True
-    return changed
 
 
 @dataclass
@@ -250,14 +145,14 @@ async def write_chunk(
         await insert_rows_in_tx(session, member_history, batch.history)
         await record_events_in_tx(session, batch.outbox)
         counts = Counts(created=len(fresh))
-        open_organisations = await _open_affiliations_in_tx(
+        open_organisations = await open_affiliations_in_tx(
             session, [row["id"] for row in existing.values()]
         )
         for line in chunk.lines:
             row = existing.get(line.external_id)
             if row is None:
                 continue
-            if await _update_existing_in_tx(session, ctx, line, row, open_organisations[row["id"]]):
+            if await update_existing_in_tx(session, ctx, line, row, open_organisations[row["id"]]):
                 counts.updated += 1
             else:
                 counts.unchanged += 1
