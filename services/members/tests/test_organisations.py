@@ -160,3 +160,17 @@ async def _section_under(tree: Tree, branch: str) -> uuid.UUID:
     )
     assert response.status_code == 201, response.text
     return uuid.UUID(response.json()["id"])
+
+
+async def test_an_affiliation_found_by_municipality_says_so(tree: Tree) -> None:
+    await tree.members.client.put(
+        f"/v1/organisations/{tree.ids['b']}/areas",
+        json={"postcodes": [], "municipalities": ["461"]},
+        headers=tree.admin,
+    )
+    member = await tree.register("Tove Vest", None, postcode="5000", municipality_code="461")
+    affiliations = await tree.members.client.get(
+        f"/v1/members/{member['id']}/affiliations", headers=tree.admin
+    )
+    by_org = {a["organisation_id"]: a["source"] for a in affiliations.json()}
+    assert by_org[str(tree.ids["b"])] == "municipality"

@@ -395,8 +395,10 @@ async def organisations_for_address_in_tx(
     municipality_code: str | None,
     by_postcode: bool,
     by_municipality: bool,
-) -> Sequence[uuid.UUID]:
-    """Organisations whose areas cover the address (SPEC §2.1 rule 7)."""
+) -> Sequence[tuple[uuid.UUID, str]]:
+    """(organisation, "postcode" | "municipality") for each organisation whose areas cover
+    the address (SPEC §2.1 rule 7), postcode matches first, each in organisation-id order so
+    the result does not depend on row order."""
     wanted = []
     if by_postcode and postcode:
         wanted.append(("postcode", postcode))
@@ -404,14 +406,17 @@ async def organisations_for_address_in_tx(
         wanted.append(("municipality", municipality_code))
     if not wanted:
         return []
-    found: list[uuid.UUID] = []
+    found: dict[uuid.UUID, str] = {}
     for kind, code in wanted:
         rows = await session.execute(
-            select(organisation_areas.c.organisation_id).where(
+            select(organisation_areas.c.organisation_id)
+            .where(
                 organisation_areas.c.tenant == tenant,
                 organisation_areas.c.kind == kind,
                 organisation_areas.c.code == code,
             )
+            .order_by(organisation_areas.c.organisation_id)
         )
-        found += [r.organisation_id for r in rows if r.organisation_id not in found]
-    return found
+        for r in rows:
+            found.setdefault(r.organisation_id, kind)
+    return list(found.items())

@@ -89,7 +89,7 @@ async def _assigned_organisations(
         own = uuid.UUID(next(iter(principal.organisations)))
         await _organisation_path(session, principal.tenant, own)
         chosen.append((own, "user"))
-    for org_id in await organisations_for_address_in_tx(
+    for org_id, kind in await organisations_for_address_in_tx(
         session,
         tenant=principal.tenant,
         postcode=fields.get("postcode"),
@@ -98,7 +98,7 @@ async def _assigned_organisations(
         by_municipality=by_municipality,
     ):
         if org_id not in {c for c, _ in chosen}:
-            chosen.append((org_id, "postcode" if fields.get("postcode") else "municipality"))
+            chosen.append((org_id, kind))
     if not scope.everything and not chosen:
         raise Problem(
             422,
