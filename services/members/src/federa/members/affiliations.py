@@ -31,14 +31,15 @@ from federa.shared.contracts.members import (
     AffiliationV1,
     OfficeV1,
 )
-from federa.shared.envelope import new_event
+from federa.shared.envelope import CloudEvent, new_event
 from federa.shared.http.problems import Problem
 from federa.shared.messaging.outbox import record_event_in_tx
 
 ANCESTOR = "ancestor"
 
 
-async def _publish_affiliation(session: AsyncSession, row: Mapping[str, Any], ended: bool) -> None:
+def affiliation_event(row: Mapping[str, Any], *, ended: bool = False) -> CloudEvent:
+    """The envelope of an affiliation's start or end; the bulk import builds the same ones."""
     data = AffiliationV1(
         affiliation_id=row["id"],
         member_id=row["member_id"],
@@ -48,17 +49,35 @@ async def _publish_affiliation(session: AsyncSession, row: Mapping[str, Any], en
         source=row["source"],
         derived_from=row["derived_from"],
     )
-    spec = AFFILIATION_ENDED if ended else AFFILIATION_STARTED
-    await record_event_in_tx(
-        session,
-        new_event(
-            spec,
-            data,
-            subject=str(row["id"]),
-            tenant=row["tenant"],
-            aggregate_version=row["version"],
-        ),
+    return new_event(
+        AFFILIATION_ENDED if ended else AFFILIATION_STARTED,
+        data,
+        subject=str(row["id"]),
+        tenant=row["tenant"],
+        aggregate_version=row["version"],
     )
+
+
+def office_event(row: Mapping[str, Any], *, ended: bool = False) -> CloudEvent:
+    data = OfficeV1(
+        office_id=row["id"],
+        member_id=row["member_id"],
+        organisation_id=row["organisation_id"],
+        office_type=row["office_type"],
+        from_date=row["from_date"],
+        to_date=row["to_date"],
+    )
+    return new_event(
+        OFFICE_ENDED if ended else OFFICE_STARTED,
+        data,
+        subject=str(row["id"]),
+        tenant=row["tenant"],
+        aggregate_version=row["version"],
+    )
+
+
+async def _publish_affiliation(session: AsyncSession, row: Mapping[str, Any], ended: bool) -> None:
+    await record_event_in_tx(session, affiliation_event(row, ended=ended))
 
 
 def _open_on(day: date) -> Any:
@@ -281,24 +300,7 @@ async def end_all_in_tx(
 
 
 async def _publish_office(session: AsyncSession, row: Mapping[str, Any], ended: bool) -> None:
-    data = OfficeV1(
-        office_id=row["id"],
-        member_id=row["member_id"],
-        organisation_id=row["organisation_id"],
-        office_type=row["office_type"],
-        from_date=row["from_date"],
-        to_date=row["to_date"],
-    )
-    await record_event_in_tx(
-        session,
-        new_event(
-            OFFICE_ENDED if ended else OFFICE_STARTED,
-            data,
-            subject=str(row["id"]),
-            tenant=row["tenant"],
-            aggregate_version=row["version"],
-        ),
-    )
+    await record_event_in_tx(session, office_event(row, ended=ended))
 
 
 async def start_office_in_tx(

@@ -39,6 +39,7 @@ from federa.members.domain.household import (
 )
 from federa.members.member_store import (
     load_visible,
+    record_address_changed_in_tx,
     record_member_event_in_tx,
     save_new_version_in_tx,
     write_history_in_tx,
@@ -49,7 +50,6 @@ from federa.members.tenancy import ensure_tenant_in_tx
 from federa.shared.contracts.members import (
     HOUSEHOLD_LINKED,
     HOUSEHOLD_UNLINKED,
-    MEMBER_ADDRESS_CHANGED,
     MEMBER_UPDATED,
     HouseholdLinkV1,
 )
@@ -140,18 +140,9 @@ async def take_address_in_tx(
     if not diff:
         return row
     moved = await _set_fields_in_tx(session, row, {f: values[f] for f in diff}, actor)
-    bumped = await save_new_version_in_tx(session, moved, {}, actor)
-    await write_history_in_tx(session, bumped, action="address_changed", changes=diff, actor=actor)
-    await record_member_event_in_tx(
-        session,
-        MEMBER_ADDRESS_CHANGED,
-        bumped,
-        effective_date=effective_date,
-        propagated_from=propagated_from,
-        changed_at=bumped["updated_at"],
-        changed_by=actor,
+    return await record_address_changed_in_tx(
+        session, moved, diff, actor, propagated_from=propagated_from, effective_date=effective_date
     )
-    return bumped
 
 
 async def pass_address_to_secondaries_in_tx(

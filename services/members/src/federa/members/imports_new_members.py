@@ -22,7 +22,7 @@ from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
-from federa.members.affiliations import ANCESTOR
+from federa.members.affiliations import ANCESTOR, affiliation_event, office_event
 from federa.members.domain.tree import ancestor_ids
 from federa.members.duplicates import search_keys
 from federa.members.imports_bulk import OutboxWriter
@@ -30,12 +30,8 @@ from federa.members.imports_members import MemberContext, MemberLine
 from federa.members.member_store import STATE_FIELDS
 from federa.members.registration import compose_address
 from federa.shared.contracts.members import (
-    AFFILIATION_STARTED,
     MEMBER_REGISTERED,
-    OFFICE_STARTED,
-    AffiliationV1,
     MemberRegisteredV1,
-    OfficeV1,
 )
 from federa.shared.envelope import CloudEvent, new_event
 
@@ -145,21 +141,6 @@ def affiliation_rows(
     return created
 
 
-def _affiliation_event(a: Mapping[str, Any]) -> CloudEvent:
-    data = AffiliationV1(
-        affiliation_id=a["id"],
-        member_id=a["member_id"],
-        organisation_id=a["organisation_id"],
-        from_date=a["from_date"],
-        to_date=a["to_date"],
-        source=a["source"],
-        derived_from=a["derived_from"],
-    )
-    return new_event(
-        AFFILIATION_STARTED, data, subject=str(a["id"]), tenant=a["tenant"], aggregate_version=1
-    )
-
-
 def _office(
     row: Mapping[str, Any], org_id: uuid.UUID, office_type: str, stamp: datetime
 ) -> dict[str, Any]:
@@ -176,20 +157,6 @@ def _office(
         "created_at": stamp,
         "created_by": row["created_by"],
     }
-
-
-def _office_event(o: Mapping[str, Any]) -> CloudEvent:
-    data = OfficeV1(
-        office_id=o["id"],
-        member_id=o["member_id"],
-        organisation_id=o["organisation_id"],
-        office_type=o["office_type"],
-        from_date=o["from_date"],
-        to_date=o["to_date"],
-    )
-    return new_event(
-        OFFICE_STARTED, data, subject=str(o["id"]), tenant=o["tenant"], aggregate_version=1
-    )
 
 
 def _registered_event(
@@ -219,11 +186,11 @@ def prepare_new_members(
     for line in lines:
         row = member_row(line, ctx, stamp, today)
         links = affiliation_rows(row, line, ctx, stamp)
-        events = [outbox.row(_affiliation_event(a)) for a in links]
+        events = [outbox.row(affiliation_event(a)) for a in links]
         office = None
         if settings.create_default_office and settings.default_office_type and line.assigned:
             office = _office(row, line.assigned[0][0], settings.default_office_type, stamp)
-            events.append(outbox.row(_office_event(office)))
+            events.append(outbox.row(office_event(office)))
         history = {
             "member_id": row["id"],
             "version": 1,

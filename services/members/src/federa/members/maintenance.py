@@ -16,6 +16,7 @@ from federa.members.households import pass_address_to_secondaries_in_tx, pass_na
 from federa.members.http.schemas import Leave, MemberUpdate, StatusChange
 from federa.members.member_store import (
     load_visible,
+    record_address_changed_in_tx,
     record_member_event_in_tx,
     save_new_version_in_tx,
     write_history_in_tx,
@@ -25,7 +26,6 @@ from federa.members.scope import Scope
 from federa.members.storage.tables import members
 from federa.members.tenancy import require_codes_in_tx
 from federa.shared.contracts.members import (
-    MEMBER_ADDRESS_CHANGED,
     MEMBER_LEFT,
     MEMBER_STATUS_CHANGED,
     MEMBER_UPDATED,
@@ -133,33 +133,13 @@ async def update_member_in_tx(
         await pass_name_change_in_tx(session, updated, row["name"], actor)
     address_diff = {f: c for f, c in diff.items() if f in ADDRESS_FIELDS}
     if address_diff:
-        updated = await _address_changed_in_tx(session, updated, address_diff, actor, None)
+        updated = await record_address_changed_in_tx(
+            session, updated, address_diff, actor, propagated_from=None, effective_date=date.today()
+        )
         await pass_address_to_secondaries_in_tx(
             session, updated, actor, effective_date=date.today()
         )
     return updated
-
-
-async def _address_changed_in_tx(
-    session: AsyncSession,
-    row: dict[str, Any],
-    diff: dict[str, Any],
-    actor: str,
-    propagated_from: Any,
-) -> dict[str, Any]:
-    # A version of its own, so the address change is an event of its own in every projection.
-    bumped = await save_new_version_in_tx(session, row, {}, actor)
-    await write_history_in_tx(session, bumped, action="address_changed", changes=diff, actor=actor)
-    await record_member_event_in_tx(
-        session,
-        MEMBER_ADDRESS_CHANGED,
-        bumped,
-        effective_date=date.today(),
-        propagated_from=propagated_from,
-        changed_at=bumped["updated_at"],
-        changed_by=actor,
-    )
-    return bumped
 
 
 async def change_status_in_tx(

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.members.scope import Scope, visible_members
 from federa.members.storage.tables import affiliations, member_history, members
-from federa.shared.contracts.members import MemberState
+from federa.shared.contracts.members import MEMBER_ADDRESS_CHANGED, MemberState
 from federa.shared.contracts.registry import EventSpec
 from federa.shared.envelope import new_event
 from federa.shared.http.problems import Problem
@@ -129,3 +129,28 @@ async def save_new_version_in_tx(
     new_values = {**values, "version": row["version"] + 1, "updated_at": stamp, "updated_by": actor}
     await session.execute(update(members).where(members.c.id == row["id"]).values(**new_values))
     return {**row, **new_values}
+
+
+async def record_address_changed_in_tx(
+    session: AsyncSession,
+    row: dict[str, Any],
+    diff: Mapping[str, Any],
+    actor: str,
+    *,
+    propagated_from: uuid.UUID | None,
+    effective_date: date,
+) -> dict[str, Any]:
+    """After an address change was saved: `member.address_changed` in a version of its own,
+    so every projection sees the move as an event by itself. Returns the new row."""
+    bumped = await save_new_version_in_tx(session, row, {}, actor)
+    await write_history_in_tx(session, bumped, action="address_changed", changes=diff, actor=actor)
+    await record_member_event_in_tx(
+        session,
+        MEMBER_ADDRESS_CHANGED,
+        bumped,
+        effective_date=effective_date,
+        propagated_from=propagated_from,
+        changed_at=bumped["updated_at"],
+        changed_by=actor,
+    )
+    return bumped

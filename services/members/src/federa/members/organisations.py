@@ -301,19 +301,21 @@ async def _rederive_after_move_in_tx(
     ).all()
     for member_id in sorted({b.member_id for b in bases}):
         await rederive_ancestors_in_tx(session, member_id, today)
+    # One read of what the affected members hold now, instead of a query per ancestor.
+    open_links = await session.execute(
+        select(affiliations.c.member_id, affiliations.c.organisation_id).where(
+            affiliations.c.member_id.in_({b.member_id for b in bases}),
+            (affiliations.c.to_date.is_(None)) | (affiliations.c.to_date >= today),
+        )
+    )
+    held = {(r.member_id, r.organisation_id) for r in open_links}
     for base in bases:
         for ancestor in ancestor_ids(base.path):
-            has = await session.execute(
-                select(affiliations.c.id).where(
-                    affiliations.c.member_id == base.member_id,
-                    affiliations.c.organisation_id == ancestor,
-                    (affiliations.c.to_date.is_(None)) | (affiliations.c.to_date >= today),
-                )
-            )
-            if has.first() is None:
+            if (base.member_id, ancestor) not in held:
                 await _derive_one_in_tx(
                     session, tenant, base.member_id, ancestor, base.id, today, actor
                 )
+                held.add((base.member_id, ancestor))
 
 
 async def _derive_one_in_tx(

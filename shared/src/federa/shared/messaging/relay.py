@@ -102,6 +102,11 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._retention_days = retention_days
         self._publish_timeout = publish_timeout
+        # The logical exchanges an outbox row names, resolved once for this namespace.
+        self._exchanges = {
+            logical: RabbitExchange(names.exchange(logical), type=ExchangeType.TOPIC, declare=False)
+            for logical in ("events", "commands")
+        }
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._listener: asyncpg.Connection | None = None
@@ -206,9 +211,7 @@ class OutboxRelay:
         try:
             await self._broker.publish(
                 row.payload.encode(),
-                exchange=RabbitExchange(
-                    self._names.exchange(row.exchange), type=ExchangeType.TOPIC, declare=False
-                ),
+                exchange=self._exchanges[row.exchange],
                 routing_key=row.routing_key,
                 persist=True,
                 mandatory=True,
