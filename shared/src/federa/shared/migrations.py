@@ -25,8 +25,12 @@ def alembic_config(migrations_dir: Path, url: str) -> Config:
     return cfg
 
 
-async def upgrade(db: Database, migrations_dir: Path, revision: str = "head") -> None:
-    """Apply the service's migrations under an advisory lock."""
+async def upgrade(db: Database, migrations_dir: Path, revision: str = "heads") -> None:
+    """Apply the service's migrations under an advisory lock.
+
+    "heads", not "head": two features developed side by side may each branch a migration
+    from the same parent; both apply, in either order, without a merge revision.
+    """
     await _under_lock(db, migrations_dir, lambda cfg: command.upgrade(cfg, revision))
 
 

@@ -345,3 +345,240 @@ SUBSCRIPTION_DELETED = event(
     SubscriptionDeletedV1,
     "A subscription that was never charged and is not active was deleted.",
 )
+
+# ---------------------------------------------------------------------------------------------
+# Billing runs (SPEC §2.2 rules 24-32)
+
+
+class BillingRunStartedV1(EventData):
+    billing_run_id: UUID
+    posting_date: date
+    bill_through_date: date
+    dry_run: bool = False
+    # The filters as given (products, price codes, organisations, members, to-date filter).
+    filters: dict[str, object] = Field(default_factory=dict)
+    subscriptions_selected: int = 0
+    chunks_total: int = 0
+
+
+class BillingRunProgressedV1(EventData):
+    """One chunk of a run finished; the counts are the run's running totals."""
+
+    billing_run_id: UUID
+    chunk_no: int
+    chunks_done: int
+    chunks_total: int
+    subscriptions_charged: int = 0
+    subscriptions_failed: int = 0
+    documents_issued: int = 0
+    amount: int = 0
+
+
+class BillingRunCompletedV1(EventData):
+    billing_run_id: UUID
+    # completed | failed | cancelled
+    outcome: str
+    dry_run: bool = False
+    subscriptions_selected: int = 0
+    subscriptions_charged: int = 0
+    subscriptions_failed: int = 0
+    documents_issued: int = 0
+    credit_memos_issued: int = 0
+    lines: int = 0
+    members: int = 0
+    amount: int = 0
+    currency: str = "DKK"
+
+
+BILLING_RUN_STARTED = event(
+    "billing",
+    "run",
+    "started",
+    1,
+    BillingRunStartedV1,
+    "A billing run was planned and its chunks queued for the billing workers.",
+)
+BILLING_RUN_PROGRESSED = event(
+    "billing",
+    "run",
+    "progressed",
+    1,
+    BillingRunProgressedV1,
+    "A chunk of a billing run finished; the counts are the run's totals so far.",
+)
+BILLING_RUN_COMPLETED = event(
+    "billing",
+    "run",
+    "completed",
+    1,
+    BillingRunCompletedV1,
+    "A billing run ended (completed, failed on stop-on-error, or cancelled) with its totals.",
+)
+
+# ---------------------------------------------------------------------------------------------
+# Documents: orders, draft invoices, invoices, credit memos (SPEC §2.2 rules 27-38)
+
+
+class DocumentLineV1(EventData):
+    line_no: int
+    # charge | discount | postage | gift | dues | adjustment
+    kind: str = "charge"
+    subscription_id: UUID | None = None
+    subscription_no: int | None = None
+    member_id: UUID | None = None
+    product_code: str | None = None
+    price_code: str | None = None
+    # The price code's external description (what the member reads on the invoice).
+    description: str = ""
+    quantity: int = 1
+    # Minor units; `amount` = quantity * unit_price, ex VAT. Credit memo lines are positive.
+    unit_price: int = 0
+    amount: int = 0
+    vat_rate: Decimal = Decimal(0)
+    vat_amount: int = 0
+    posting_type: str | None = None
+    revenue_account: str | None = None
+    dimension_1: str | None = None
+    dimension_2: str | None = None
+    period_from: date | None = None
+    period_to: date | None = None
+    # The branch's share of this line (SPEC §2.2 rule 34) and the branch it belongs to.
+    branch_organisation_id: UUID | None = None
+    branch_share: int = 0
+
+
+class DocumentIssuedV1(EventData):
+    """An order, draft invoice or invoice was issued. Payments opens a receivable for an
+    invoice (and for an order in order mode); a draft opens nothing until it is posted."""
+
+    document_id: UUID
+    # invoice | draft_invoice | order
+    kind: str
+    # The number in the kind's own sequence (invoice numbers are gapless per tenant).
+    document_no: str
+    payer_account_id: UUID
+    payer_number: int | None = None
+    # None when the tenant groups one document per payer across members.
+    member_id: UUID | None = None
+    organisation_id: UUID | None = None
+    billing_run_id: UUID | None = None
+    posting_date: date
+    due_date: date
+    currency: str
+    # Minor units, VAT included; `vat_amount` is the VAT part of it.
+    total_amount: int
+    vat_amount: int = 0
+    # OCR/KID/FIK-style reference with a check digit; payments match on it.
+    payment_reference: str
+    lines: list[DocumentLineV1] = Field(default_factory=list)
+
+
+class DocumentPostedV1(EventData):
+    """A draft invoice was posted, or an order became an invoice (when paid): from now on it
+    is an immutable invoice with its own gapless number."""
+
+    document_id: UUID
+    # draft_invoice | order: what it was before.
+    posted_from: str
+    invoice_no: str
+    payer_account_id: UUID
+    member_id: UUID | None = None
+    organisation_id: UUID | None = None
+    posting_date: date
+    due_date: date
+    currency: str
+    total_amount: int
+    vat_amount: int = 0
+    payment_reference: str
+
+
+class DocumentCancelledV1(EventData):
+    """An unposted order or draft was deleted or closed at zero (SPEC §2.2 rule 36): nothing
+    is owed on it any more."""
+
+    document_id: UUID
+    kind: str
+    document_no: str
+    payer_account_id: UUID
+    member_id: UUID | None = None
+    # deleted | closed_at_zero | subscription_stopped
+    reason: str
+
+
+class CreditMemoIssuedV1(EventData):
+    """A posted credit memo: the credit of an invoice's period(s). Amounts are positive and
+    reduce what the payer owes."""
+
+    credit_memo_id: UUID
+    credit_memo_no: str
+    # The invoice credited, when the memo credits one (latest-document credit, stop, mass
+    # credit); None for dues credits without an invoice.
+    credited_document_id: UUID | None = None
+    credited_document_no: str | None = None
+    payer_account_id: UUID
+    member_id: UUID | None = None
+    organisation_id: UUID | None = None
+    posting_date: date
+    currency: str
+    total_amount: int
+    vat_amount: int = 0
+    # stop | latest_document | mass_credit | to_date_adjustment | dues
+    reason: str
+    lines: list[DocumentLineV1] = Field(default_factory=list)
+
+
+class SettlementCalculatedV1(EventData):
+    """What the federation owes one branch for a period: the sum of the branch shares of the
+    lines of the posted documents (minus credit memos) dated in the period."""
+
+    settlement_id: UUID
+    organisation_id: UUID
+    period_from: date
+    period_to: date
+    currency: str
+    amount: int
+    documents: int = 0
+    lines: int = 0
+
+
+DOCUMENT_ISSUED = event(
+    "billing",
+    "document",
+    "issued",
+    1,
+    DocumentIssuedV1,
+    "An invoice, draft invoice or order was issued with its full lines, due date and payment "
+    "reference.",
+)
+DOCUMENT_POSTED = event(
+    "billing",
+    "document",
+    "posted",
+    1,
+    DocumentPostedV1,
+    "A draft invoice was posted or an order became an invoice; it now has its invoice number.",
+)
+DOCUMENT_CANCELLED = event(
+    "billing",
+    "document",
+    "cancelled",
+    1,
+    DocumentCancelledV1,
+    "An unposted order or draft invoice was deleted or closed at zero.",
+)
+CREDIT_MEMO_ISSUED = event(
+    "billing",
+    "credit_memo",
+    "issued",
+    1,
+    CreditMemoIssuedV1,
+    "A credit memo was posted against a payer (and usually an invoice), with its lines.",
+)
+SETTLEMENT_CALCULATED = event(
+    "billing",
+    "settlement",
+    "calculated",
+    1,
+    SettlementCalculatedV1,
+    "A branch settlement was calculated: the amount owed to one organisation for a period.",
+)
