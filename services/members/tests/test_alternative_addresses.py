@@ -12,7 +12,11 @@ from typer.testing import CliRunner
 from federa.members.alternative_addresses import promote_due_addresses
 from federa.members.cli import app as cli
 from federa.shared.auth import Role
-from federa.shared.contracts.members import MEMBER_ADDRESS_CHANGED
+from federa.shared.contracts.members import (
+    ALTERNATIVE_ADDRESS_ADDED,
+    ALTERNATIVE_ADDRESS_REMOVED,
+    MEMBER_ADDRESS_CHANGED,
+)
 from federa.shared.testing.harness import RunningService
 
 SUMMER = {
@@ -304,3 +308,39 @@ async def test_the_command_line_runs_the_job(members: RunningService, tenant: st
 async def test_the_service_process_runs_the_job_nightly(members: RunningService) -> None:
     # Started by the jobs router's lifespan, which FastAPI nests inside the service's own.
     assert "promote-addresses" in {task.get_name() for task in asyncio.all_tasks()}
+
+
+async def test_each_address_gets_a_number_never_reused_and_billing_hears_of_it(
+    members: RunningService, tenant: str
+) -> None:
+    member = await register(members, tenant, "Bo Lund")
+    first = (await add(members, tenant, member["id"], **SUMMER)).json()
+    second = (await add(members, tenant, member["id"], **{**SUMMER, "address": "Bakken 2"})).json()
+    removed = await members.client.delete(
+        f"/v1/members/{member['id']}/addresses/{second['id']}",
+        headers=members.auth(tenant=tenant),
+    )
+    assert removed.status_code == 204
+    third = (await add(members, tenant, member["id"], **{**SUMMER, "address": "Toften 9"})).json()
+
+    # A subscription delivering to number 2 must not follow a new address silently.
+    assert [first["address_no"], second["address_no"], third["address_no"]] == [1, 2, 3]
+
+    async with members.runtime.db.sessions() as session:
+        rows = await session.execute(
+            text(
+                "SELECT event_type, payload FROM outbox WHERE payload->>'subject' = ANY(:ids) "
+                "ORDER BY id"
+            ),
+            {"ids": [first["id"], second["id"], third["id"]]},
+        )
+        published = [(r.event_type, r.payload) for r in rows]
+    assert [
+        (t, p["subject"], p["aggregateversion"], p["data"]["address_no"]) for t, p in published
+    ] == [
+        (ALTERNATIVE_ADDRESS_ADDED.type, first["id"], 1, 1),
+        (ALTERNATIVE_ADDRESS_ADDED.type, second["id"], 1, 2),
+        (ALTERNATIVE_ADDRESS_REMOVED.type, second["id"], 2, 2),
+        (ALTERNATIVE_ADDRESS_ADDED.type, third["id"], 1, 3),
+    ]
+    assert published[0][1]["data"]["address"] == "Strandvejen 4"

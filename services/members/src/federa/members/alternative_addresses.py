@@ -38,8 +38,15 @@ from federa.members.member_store import load_visible, now
 from federa.members.scope import Scope
 from federa.members.storage.tables import alternative_addresses, members, reference_codes
 from federa.members.tenancy import require_codes_in_tx
+from federa.shared.contracts.members import (
+    ALTERNATIVE_ADDRESS_ADDED,
+    ALTERNATIVE_ADDRESS_REMOVED,
+    AlternativeAddressV1,
+)
 from federa.shared.db import Database
+from federa.shared.envelope import new_event
 from federa.shared.http.problems import Problem
+from federa.shared.messaging.outbox import record_event_in_tx
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +65,49 @@ def promoted_values(address: Mapping[str, Any]) -> dict[str, Any]:
     for f in ("address", "address_2", "postcode", "city", "country_code"):
         values[f] = address[f]
     return values
+
+
+async def _next_address_no_in_tx(session: AsyncSession, member_id: uuid.UUID) -> int:
+    """The member's next address number; the caller holds the member's row lock."""
+    no = await session.execute(
+        update(members)
+        .where(members.c.id == member_id)
+        .values(last_address_no=members.c.last_address_no + 1)
+        .returning(members.c.last_address_no)
+    )
+    return int(no.scalar_one())
+
+
+async def _publish_in_tx(
+    session: AsyncSession, row: Mapping[str, Any], actor: str, *, removed: bool = False
+) -> None:
+    """An address is added once and removed at most once: its versions are 1 and 2."""
+    data = AlternativeAddressV1(
+        address_id=row["id"],
+        member_id=row["member_id"],
+        address_no=row["address_no"],
+        address_type=row["address_type"],
+        name=row["name"],
+        name_2=row["name_2"],
+        address=row["address"],
+        address_2=row["address_2"],
+        postcode=row["postcode"],
+        city=row["city"],
+        country_code=row["country_code"],
+        primary_from=row["primary_from"],
+        at=now(),
+        by=actor,
+    )
+    await record_event_in_tx(
+        session,
+        new_event(
+            ALTERNATIVE_ADDRESS_REMOVED if removed else ALTERNATIVE_ADDRESS_ADDED,
+            data,
+            subject=str(row["id"]),
+            tenant=row["tenant"],
+            aggregate_version=2 if removed else 1,
+        ),
+    )
 
 
 def _refuse_erased(row: Mapping[str, Any]) -> None:
@@ -103,20 +153,32 @@ async def add_in_tx(
         "tenant": member["tenant"],
         "member_id": member_id,
         "country_code": fields.get("country_code") or member["country_code"],
+        "address_no": await _next_address_no_in_tx(session, member_id),
         "created_at": now(),
         "created_by": actor,
     }
     await session.execute(insert(alternative_addresses).values(**row))
-    if row.get("primary_from") is not None and row["primary_from"] <= today:
-        await _promote_member_in_tx(session, member, today, actor)
     found = await session.execute(
         select(alternative_addresses).where(alternative_addresses.c.id == row["id"])
     )
-    return dict(found.mappings().one())
+    added = dict(found.mappings().one())
+    await _publish_in_tx(session, added, actor)
+    if row.get("primary_from") is not None and row["primary_from"] <= today:
+        await _promote_member_in_tx(session, member, today, actor)
+        found = await session.execute(
+            select(alternative_addresses).where(alternative_addresses.c.id == row["id"])
+        )
+        added = dict(found.mappings().one())
+    return added
 
 
 async def remove_in_tx(
-    session: AsyncSession, *, scope: Scope, member_id: uuid.UUID, address_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    scope: Scope,
+    member_id: uuid.UUID,
+    address_id: uuid.UUID,
+    actor: str = "api",
 ) -> None:
     """Remove an alternative address that has not become the primary address."""
     await load_visible(session, scope, member_id, for_update=True)
@@ -146,6 +208,7 @@ async def remove_in_tx(
     await session.execute(
         delete(alternative_addresses).where(alternative_addresses.c.id == address_id)
     )
+    await _publish_in_tx(session, dict(row), actor, removed=True)
 
 
 async def _primary_address_type(session: AsyncSession, tenant: str, fallback: str) -> str:
@@ -181,11 +244,13 @@ async def _keep_replaced_address_in_tx(
     )
     if already.first() is not None:
         return
+    kept_id = uuid.uuid4()
     await session.execute(
         insert(alternative_addresses).values(
-            id=uuid.uuid4(),
+            id=kept_id,
             tenant=member["tenant"],
             member_id=member["id"],
+            address_no=await _next_address_no_in_tx(session, member["id"]),
             address_type=await _primary_address_type(
                 session, member["tenant"], promoted["address_type"]
             ),
@@ -198,6 +263,10 @@ async def _keep_replaced_address_in_tx(
             created_by=actor,
         )
     )
+    kept = await session.execute(
+        select(alternative_addresses).where(alternative_addresses.c.id == kept_id)
+    )
+    await _publish_in_tx(session, dict(kept.mappings().one()), actor)
 
 
 async def _promote_member_in_tx(

@@ -97,6 +97,30 @@ class HouseholdLinkV1(EventData):
     by: str
 
 
+class AlternativeAddressV1(EventData):
+    """A member's alternative address (SPEC §2.1 *Alternative address*), whole: a subscription
+    delivers to it by its `address_no` (billing's `delivery_address_no`; 0 is the member's
+    primary address). Name, e-mail and phone belong to the address (a delivery's recipient).
+    The subject is the address; added is version 1, removed the next."""
+
+    address_id: UUID
+    member_id: UUID
+    # The address's number among the member's addresses, from 1, never reused for the member.
+    address_no: int = Field(ge=1)
+    address_type: str
+    name: str | None = None
+    name_2: str | None = None
+    address: str | None = None
+    address_2: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    country_code: str = "DK"
+    # From this day it is the member's primary address (promotion, SPEC §2.1 rule 9).
+    primary_from: date | None = None
+    at: datetime
+    by: str
+
+
 class OrganisationStateV1(EventData):
     organisation_id: UUID
     organisation_number: int
@@ -205,6 +229,22 @@ HOUSEHOLD_UNLINKED = event(
     1,
     HouseholdLinkV1,
     "A secondary member was unlinked from its primary member.",
+)
+ALTERNATIVE_ADDRESS_ADDED = event(
+    "members",
+    "alternative_address",
+    "added",
+    1,
+    AlternativeAddressV1,
+    "An alternative (delivery) address was added to a member, with its address number.",
+)
+ALTERNATIVE_ADDRESS_REMOVED = event(
+    "members",
+    "alternative_address",
+    "removed",
+    1,
+    AlternativeAddressV1,
+    "An alternative address that had not become the member's primary address was removed.",
 )
 ORGANISATION_CREATED = event(
     "members",

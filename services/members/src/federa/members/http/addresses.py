@@ -89,6 +89,8 @@ class AddressCreate(BaseModel):
 class AddressRead(BaseModel):
     id: UUID
     member_id: UUID
+    # What a subscription's delivery address number in billing points at.
+    address_no: int
     address_type: str
     name: str | None
     name_2: str | None
@@ -152,6 +154,7 @@ async def remove_address(
             scope=await scope_of(session, principal),
             member_id=member_id,
             address_id=address_id,
+            actor=principal.subject,
         )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -148,6 +148,9 @@ members = Table(
     Column("search_name", Text, nullable=False, server_default=text("''")),
     Column("phonetic_name", Text, nullable=False, server_default=text("''")),
     Column("erased_at", DateTime(timezone=True)),
+    # The highest alternative-address number handed out: numbers are never reused, so a
+    # subscription delivering to a removed address never silently follows a new one.
+    Column("last_address_no", Integer, nullable=False, server_default=text("0")),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_by", Text, nullable=False),
@@ -246,6 +249,9 @@ alternative_addresses = Table(
     Column("id", Uuid, primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("member_id", Uuid, ForeignKey("members.id"), nullable=False),
+    # The address's number among the member's (from 1, never reused): what a subscription's
+    # delivery address number points at in billing.
+    Column("address_no", Integer, nullable=False),
     Column("address_type", Text, nullable=False),
     Column("name", Text),
     Column("name_2", Text),
@@ -260,6 +266,7 @@ alternative_addresses = Table(
     Column("promoted_at", DateTime(timezone=True)),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("created_by", Text, nullable=False),
+    UniqueConstraint("member_id", "address_no", name="uq_alternative_addresses_member_no"),
     Index(
         "ix_alternative_addresses_due",
         "tenant",
