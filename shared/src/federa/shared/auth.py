@@ -27,6 +27,8 @@ class Role(StrEnum):
     MEMBER_CARD = "member_card"  # MEMBER MEDLEMSKORT
     ADVISOR = "advisor"  # MEMBER RÅDGIVER
     SUPERUSER = "superuser"  # MEMBER SUPER
+    # The *MM Bogholder* workspace (SPEC §2.6): payments, the ledger and their setup.
+    BOOKKEEPER = "bookkeeper"
 
 
 # SPEC §2.6, "project permission set".
@@ -38,6 +40,7 @@ PERMISSIONS: dict[Role, frozenset[str]] = {
         {"members:read", "members:advisory:*", "communications:interactions:write"}
     ),
     Role.SUPERUSER: frozenset({"*"}),
+    Role.BOOKKEEPER: frozenset({"members:read", "payments:*"}),
 }
 
 ALL_ORGANISATIONS = "*"

@@ -76,6 +76,9 @@ class AllocationV1(EventData):
     amount: int
     # What remains open on the document after this allocation.
     remaining: int = 0
+    # Written off on the document by the same application (within the write-off limit or
+    # the tolerance); `remaining` already excludes it.
+    written_off: int = 0
 
 
 class PaymentAppliedV1(EventData):
@@ -104,7 +107,7 @@ class ReceivableClosedV1(EventData):
     payer_account_id: UUID
     member_id: UUID | None = None
     closed_on: date
-    # paid | written_off | credited
+    # paid | written_off | credited | cancelled (an order deleted or closed at zero)
     how: str
 
 
@@ -132,4 +135,182 @@ RECEIVABLE_CLOSED = event(
     1,
     ReceivableClosedV1,
     "An open item was settled in full (paid, written off or credited).",
+)
+
+
+class BankEntryTotalV1(EventData):
+    """One balancing bank entry for the accounting system: the file's payments of one value
+    date (SPEC §2.3 rule 21, "one bank entry per day")."""
+
+    value_date: date
+    payments: int
+    amount: int
+    fees: int = 0
+
+
+class PaymentFileImportedV1(EventData):
+    """A payment file (bank statement, notification, reference-payment file) was imported:
+    one report per file. Counts are entries; amounts are minor units of `currency`."""
+
+    payment_file_id: UUID
+    # camt054 | camt053 | bgmax | ...
+    format: str
+    file_sha256: str
+    currency: str
+    entries: int
+    amount: int
+    matched: int = 0
+    partly_matched: int = 0
+    unmatched: int = 0
+    exceptions: int = 0
+    gifts: int = 0
+    writeoffs: int = 0
+    # Entries already imported from another file (same bank reference): skipped.
+    duplicates: int = 0
+    fees: int = 0
+    # Per value date, for the accounting system's bank account (fees to the fee account).
+    bank_entries: list[BankEntryTotalV1] = Field(default_factory=list)
+
+
+class PaymentUnidentifiedV1(EventData):
+    """A payment whose payer could not be found; it waits on the suspense payer (rule 1)."""
+
+    payment_id: UUID
+    exception_id: UUID
+    source: str
+    amount: int
+    currency: str
+    value_date: date
+    payment_reference: str | None = None
+    bank_reference: str | None = None
+    debtor_name: str | None = None
+
+
+class GiftRecordedV1(EventData):
+    """An overpayment or a donation booked as a gift on the member (rules 7 and 12, F9)."""
+
+    payment_id: UUID
+    payer_account_id: UUID | None = None
+    member_id: UUID | None = None
+    amount: int
+    currency: str
+    posting_type: str
+    recorded_on: date
+    # overpayment | donation | exception_resolution
+    origin: str = "overpayment"
+    campaign: str | None = None
+
+
+class WriteoffRecordedV1(EventData):
+    """A shortfall on a document was written off (rule 8 limit, rule 10 tolerance, or a
+    person's decision on an exception)."""
+
+    document_id: UUID
+    document_no: str | None = None
+    payer_account_id: UUID
+    member_id: UUID | None = None
+    payment_id: UUID | None = None
+    amount: int
+    currency: str
+    recorded_on: date
+    # limit | tolerance | exception_resolution | closed_without_payment
+    reason: str = "limit"
+
+
+class ExceptionRaisedV1(EventData):
+    """A deviant payment (or its rest) waits for a person: nothing of `amount` is posted until
+    it is resolved."""
+
+    exception_id: UUID
+    payment_id: UUID
+    payer_account_id: UUID | None = None
+    # unknown_payer | no_document_named | partial_payment | overpayment | paid_twice |
+    # remainder | nothing_open | reminder_fee_included
+    reason: str
+    amount: int
+    currency: str
+
+
+class ExceptionResolvedV1(EventData):
+    """A person resolved an exception: applied it, refunded it, made it a gift or moved it."""
+
+    exception_id: UUID
+    payment_id: UUID
+    # apply | refund | gift | move | reapply
+    action: str
+    amount: int
+    currency: str
+    payer_account_id: UUID | None = None
+    resolved_by: str
+
+
+class RefundIssuedV1(EventData):
+    """Money of a payment is being paid back to the payer (an overpayment or a double
+    payment); the bank transfer leaves in the next pain.001 export."""
+
+    refund_id: UUID
+    payment_id: UUID
+    payer_account_id: UUID | None = None
+    amount: int
+    currency: str
+    reason: str
+
+
+PAYMENT_FILE_IMPORTED = event(
+    "payments",
+    "payment_file",
+    "imported",
+    1,
+    PaymentFileImportedV1,
+    "A payment file was imported, with its report: entries matched, partly matched, unmatched, "
+    "exceptions, gifts, write-offs and fees.",
+)
+PAYMENT_UNIDENTIFIED = event(
+    "payments",
+    "payment",
+    "unidentified",
+    1,
+    PaymentUnidentifiedV1,
+    "A payment's payer could not be identified; it waits on the suspense payer.",
+)
+GIFT_RECORDED = event(
+    "payments",
+    "gift",
+    "recorded",
+    1,
+    GiftRecordedV1,
+    "An overpayment or a donation was booked as a gift, with its posting type and campaign.",
+)
+WRITEOFF_RECORDED = event(
+    "payments",
+    "writeoff",
+    "recorded",
+    1,
+    WriteoffRecordedV1,
+    "A shortfall on a document was written off.",
+)
+EXCEPTION_RAISED = event(
+    "payments",
+    "exception",
+    "raised",
+    1,
+    ExceptionRaisedV1,
+    "A deviant payment waits for a person (partial payment, overpayment, paid twice, unknown "
+    "payer...).",
+)
+EXCEPTION_RESOLVED = event(
+    "payments",
+    "exception",
+    "resolved",
+    1,
+    ExceptionResolvedV1,
+    "A person resolved a deviant payment.",
+)
+REFUND_ISSUED = event(
+    "payments",
+    "refund",
+    "issued",
+    1,
+    RefundIssuedV1,
+    "Money of a payment is paid back to the payer.",
 )
