@@ -171,9 +171,9 @@ async def test_an_alternative_address_is_searched_too(members: RunningService, t
     async with members.runtime.db.transaction() as session:
         await session.execute(
             text(
-                "INSERT INTO alternative_addresses (id, tenant, member_id, address_type, address,"
-                " country_code, created_by) VALUES (gen_random_uuid(), :t, :m, 'holiday',"
-                " 'Strandvejen 99', 'DK', 'test')"
+                "INSERT INTO alternative_addresses (id, tenant, member_id, address_no,"
+                " address_type, address, country_code, created_by) VALUES (gen_random_uuid(),"
+                " :t, :m, 1, 'holiday', 'Strandvejen 99', 'DK', 'test')"
             ),
             {"t": tenant, "m": member["id"]},
         )

@@ -14,6 +14,12 @@ from federa.shared.settings import SERVICE_PORTS, Settings
 
 COLOURS = ("36", "33", "35", "32", "34")
 
+# Worker processes started beside a service: (name in the log, module run with `-m`). A second
+# billing worker started by hand (`python -m federa.billing.worker`) shares the run chunks.
+WORKERS: dict[str, tuple[tuple[str, str], ...]] = {
+    "billing": (("billing-worker", "federa.billing.worker"),),
+}
+
 
 @dataclass
 class Child:
@@ -54,16 +60,23 @@ async def _pipe(child: Child, stream: asyncio.StreamReader, width: int) -> None:
         sys.stdout.flush()
 
 
+def platform_processes(services: list[str]) -> list[tuple[str, str]]:
+    """(name, module) of every process `federa up` starts for `services`."""
+    processes = [(name, f"federa.{name}") for name in services]
+    return processes + [worker for name in services for worker in WORKERS.get(name, ())]
+
+
 async def run_platform(services: list[str]) -> int:
-    width = max(len(s) for s in services)
+    processes = platform_processes(services)
+    width = max(len(name) for name, _ in processes)
     children: list[Child] = []
     # People read this log; JSON lines are for collectors (set FEDERA_LOG_JSON=true for them).
     env = {"FEDERA_LOG_JSON": "false", **os.environ, "PYTHONUNBUFFERED": "1"}
-    for index, name in enumerate(services):
+    for index, (name, module) in enumerate(processes):
         process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            f"federa.{name}",
+            module,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.STDOUT,
             env=env,

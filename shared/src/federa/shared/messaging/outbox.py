@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from opentelemetry import propagate
 from sqlalchemy import text
@@ -32,25 +34,70 @@ async def record_event_in_tx(
     namespace's real exchange. The current trace context is stored with the row so the relay
     continues the trace of the request that caused the event.
     """
+    [recorded] = await record_events_in_tx(session, [event], exchange=exchange)
+    return recorded
+
+
+_COLUMNS = (
+    "event_id",
+    "event_type",
+    "exchange",
+    "routing_key",
+    "aggregate_key",
+    "payload",
+    "headers",
+)
+
+
+async def record_events_in_tx(
+    session: AsyncSession,
+    events: Sequence[CloudEvent],
+    *,
+    exchange: str = "events",
+    copy: bool = False,
+) -> list[CloudEvent]:
+    """`record_event_in_tx` for many events in one statement (a billing chunk issues hundreds
+    of documents; one round trip each was most of its database time). `copy` writes them with
+    COPY on the session's own connection, in its transaction: several times faster for
+    hundreds of rows, for a writer that holds a lock until it commits."""
+    if not events:
+        return []
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
+    headers = json.dumps(carrier)
     if "traceparent" in carrier:
-        event = event.model_copy(update={"traceparent": carrier["traceparent"]})
-    await session.execute(
-        _INSERT,
-        {
-            "event_id": event.id,
-            "event_type": event.type,
-            "exchange": exchange,
-            "routing_key": event.routing_key,
-            "aggregate_key": f"{event.source}|{event.subject or ''}",
-            "payload": event.to_json().decode(),
-            "headers": json.dumps(carrier),
-        },
-    )
+        events = [e.model_copy(update={"traceparent": carrier["traceparent"]}) for e in events]
+    rows = [
+        (
+            event.id,
+            event.type,
+            exchange,
+            event.routing_key,
+            f"{event.source}|{event.subject or ''}",
+            event.to_json().decode(),
+            headers,
+        )
+        for event in events
+    ]
+    if copy:
+        await copy_rows_in_tx(session, "outbox", _COLUMNS, rows)
+    else:
+        await session.execute(_INSERT, [dict(zip(_COLUMNS, row, strict=True)) for row in rows])
     if not session.info.get(EVENTS_WRITTEN):
         # Delivered at commit only; wakes relays of other replicas promptly. Once per
         # transaction is enough.
         await session.execute(text("SELECT pg_notify(:c, '')"), {"c": NOTIFY_CHANNEL})
         session.info[EVENTS_WRITTEN] = True
-    return event
+    return list(events)
+
+
+async def copy_rows_in_tx(
+    session: AsyncSession, table: str, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """COPY `rows` into `table` on the session's connection, inside its transaction."""
+    if not rows:
+        return
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    driver: Any = raw.driver_connection
+    await driver.copy_records_to_table(table, columns=list(columns), records=rows)

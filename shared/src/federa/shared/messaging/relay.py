@@ -5,6 +5,11 @@ Several replicas may relay at once. Each pass claims a batch of pending rows wit
 older pending row of the same aggregate is outside its batch, so events of one aggregate leave
 in commit order. A row is marked published only after the broker confirmed it; a crash between
 confirm and mark publishes the row again, which consumers' inboxes absorb.
+
+Given a tracer provider, the relay traces each publish itself (a PRODUCER span in the trace the
+row was written in, its context in the message's headers) and should get a broker without
+FastStream's telemetry and metrics middlewares: they cost about as much CPU per event as the
+publish itself, and the relay is what every event of a busy service waits for.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import asyncpg
 from faststream.rabbit import ExchangeType, RabbitBroker, RabbitExchange
 from opentelemetry import context as otel_context
 from opentelemetry import propagate
+from opentelemetry.trace import SpanKind, TracerProvider
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,25 +37,31 @@ from federa.shared.messaging.topology import BusNames
 
 log = logging.getLogger(__name__)
 
+# The advisory lock is taken on the claimed (materialized) batch's rows only, whatever plan the
+# planner picks. Written as a filter on a join with `outbox`, it was a restriction on the scan
+# of `outbox`, which a sequential-scan plan would evaluate for every pending row: one lock per
+# row of a large backlog, in the server's lock table that every database on it shares.
 _CLAIM = text(
     """
-    WITH batch AS (
-        SELECT id FROM outbox
+    WITH batch AS MATERIALIZED (
+        SELECT id, event_id, event_type, exchange, routing_key, aggregate_key,
+               payload::text AS payload, headers, created_at
+        FROM outbox
         WHERE published_at IS NULL
         ORDER BY id
         LIMIT :limit
         FOR UPDATE SKIP LOCKED
     )
-    SELECT o.id, o.event_id, o.event_type, o.exchange, o.routing_key, o.aggregate_key,
-           o.payload::text AS payload, o.headers, o.created_at
-    FROM outbox o JOIN batch b ON b.id = o.id
-    WHERE pg_try_advisory_xact_lock(hashtext('federa.outbox'), hashtext(o.aggregate_key))
+    SELECT b.id, b.event_id, b.event_type, b.exchange, b.routing_key, b.aggregate_key,
+           b.payload, b.headers, b.created_at
+    FROM batch b
+    WHERE pg_try_advisory_xact_lock(hashtext('federa.outbox'), hashtext(b.aggregate_key))
       AND NOT EXISTS (
           SELECT 1 FROM outbox p
-          WHERE p.aggregate_key = o.aggregate_key AND p.published_at IS NULL
-            AND p.id < o.id AND p.id NOT IN (SELECT id FROM batch)
+          WHERE p.aggregate_key = b.aggregate_key AND p.published_at IS NULL
+            AND p.id < b.id AND p.id NOT IN (SELECT id FROM batch)
       )
-    ORDER BY o.id
+    ORDER BY b.id
     """
 )
 _MARK_SENT = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids)")
@@ -93,6 +105,7 @@ class OutboxRelay:
         poll_seconds: float = 1.0,
         retention_days: int = 7,
         publish_timeout: float = 10.0,
+        tracer_provider: TracerProvider | None = None,
     ) -> None:
         self._engine = engine
         self._broker = broker
@@ -102,6 +115,9 @@ class OutboxRelay:
         self._poll_seconds = poll_seconds
         self._retention_days = retention_days
         self._publish_timeout = publish_timeout
+        self._tracer = (
+            None if tracer_provider is None else tracer_provider.get_tracer("federa.outbox.relay")
+        )
         # The logical exchanges an outbox row names, resolved once for this namespace.
         self._exchanges = {
             logical: RabbitExchange(names.exchange(logical), type=ExchangeType.TOPIC, declare=False)
@@ -162,8 +178,11 @@ class OutboxRelay:
                 log.exception("outbox relay pass failed; retrying")
                 sent = 0
                 await asyncio.sleep(self._poll_seconds)
-            if sent >= self._batch_size:
-                continue  # more is waiting
+            if sent:
+                # More may be waiting even after a short batch: with several relays sharing
+                # a backlog each pass gets only the rows the others have not locked, and
+                # waiting for the next poll then idled every relay between passes.
+                continue
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._poll_seconds)
 
@@ -207,23 +226,46 @@ class OutboxRelay:
 
     async def _publish(self, row: OutboxRow) -> None:
         # Continue the trace of the transaction that wrote the row.
-        token = otel_context.attach(propagate.extract(dict(row.headers)))
-        try:
-            await self._broker.publish(
-                row.payload.encode(),
-                exchange=self._exchanges[row.exchange],
-                routing_key=row.routing_key,
-                persist=True,
-                mandatory=True,
-                message_id=row.event_id,
-                message_type=row.event_type,
-                content_type=CONTENT_TYPE,
-                timestamp=row.created_at,
-                # Bounds how long a hung broker keeps this batch's row locks.
-                timeout=self._publish_timeout,
-            )
-        finally:
-            otel_context.detach(token)
+        parent = propagate.extract(dict(row.headers))
+        if self._tracer is None:
+            token = otel_context.attach(parent)
+            try:
+                await self._send(row, None)
+            finally:
+                otel_context.detach(token)
+            return
+        exchange = self._exchanges[row.exchange].name
+        with self._tracer.start_as_current_span(
+            f"{exchange}.{row.routing_key} publish",
+            context=parent,
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "messaging.system": "rabbitmq",
+                "messaging.operation": "publish",
+                "messaging.destination.name": exchange,
+                "messaging.rabbitmq.destination.routing_key": row.routing_key,
+                "messaging.message.id": row.event_id,
+            },
+        ):
+            headers: dict[str, Any] = {}
+            propagate.inject(headers)
+            await self._send(row, headers)
+
+    async def _send(self, row: OutboxRow, headers: dict[str, Any] | None) -> None:
+        await self._broker.publish(
+            row.payload.encode(),
+            exchange=self._exchanges[row.exchange],
+            routing_key=row.routing_key,
+            persist=True,
+            mandatory=True,
+            message_id=row.event_id,
+            message_type=row.event_type,
+            content_type=CONTENT_TYPE,
+            timestamp=row.created_at,
+            headers=headers,
+            # Bounds how long a hung broker keeps this batch's row locks.
+            timeout=self._publish_timeout,
+        )
 
     async def backlog(self) -> RelayStats:
         async with self._engine.connect() as conn:

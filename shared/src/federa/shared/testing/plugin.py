@@ -20,6 +20,17 @@ from federa.shared.testing.infrastructure import Infrastructure, real_infrastruc
 SettingsFactory = Callable[..., Settings]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Property tests judge what is generated, not how fast: on a loaded machine (CI's two
+    cores, a benchmark beside the suite) a slow example is not a wrong one."""
+    try:
+        from hypothesis import HealthCheck, settings
+    except ImportError:  # a service installed without the dev tools
+        return
+    settings.register_profile("federa", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    settings.load_profile("federa")
+
+
 @pytest.fixture(scope="session")
 def infrastructure() -> Iterator[Infrastructure]:
     try:
