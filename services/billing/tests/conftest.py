@@ -11,7 +11,14 @@ from sqlalchemy import text
 
 from federa.billing.main import DEFINITION
 from federa.shared.auth import Role, mint_dev_token
-from federa.shared.contracts.members import MEMBER_REGISTERED, MemberRegisteredV1
+from federa.shared.contracts.members import (
+    MEMBER_REGISTERED,
+    ORGANISATION_CREATED,
+    ORGANISATION_MOVED,
+    MemberRegisteredV1,
+    OrganisationMovedV1,
+    OrganisationStateV1,
+)
 from federa.shared.envelope import new_event
 from federa.shared.testing.harness import RunningService, running_service
 from federa.shared.testing.plugin import SettingsFactory
@@ -135,3 +142,55 @@ async def create_membership(api: Billing, *, code: str = "MEDLEM") -> dict[str, 
         {"start": "2024-01-01", "count": 4, "length": {"years": 1}},
     )
     return {"product": product, "ordinary": ordinary}
+
+
+class Tree:
+    """federation → north → branch a; federation → south → branch c (as members publishes)."""
+
+    def __init__(self, api: Billing) -> None:
+        self.api = api
+        self.ids = {name: uuid.uuid4() for name in ("federation", "north", "south", "a", "c")}
+        self.parents = {"north": "federation", "south": "federation", "a": "north", "c": "south"}
+
+    def ancestors(self, name: str) -> list[uuid.UUID]:
+        chain: list[uuid.UUID] = []
+        while name in self.parents:
+            name = self.parents[name]
+            chain.insert(0, self.ids[name])
+        return chain
+
+    async def publish(self, name: str, version: int = 1, *, moved: bool = False) -> None:
+        fields = {
+            "organisation_id": self.ids[name],
+            "organisation_number": version,
+            "name": name,
+            "organisation_type": "branch",
+            "parent_id": self.ids.get(self.parents.get(name, "")),
+            "ancestor_ids": self.ancestors(name),
+        }
+        spec = ORGANISATION_MOVED if moved else ORGANISATION_CREATED
+        data = OrganisationMovedV1(**fields) if moved else OrganisationStateV1(**fields)
+        event = new_event(
+            spec,
+            data,
+            subject=str(self.ids[name]),
+            tenant=self.api.tenant,
+            aggregate_version=version,
+        )
+        assert await self.api.service.runtime.consumer.handle(event.to_json()) == "applied"
+
+    def affiliations(self, name: str) -> tuple[uuid.UUID, ...]:
+        """A member of `name` is affiliated to it and every organisation above it."""
+        return (self.ids[name], *self.ancestors(name))
+
+    def officer(self, *names: str) -> dict[str, str]:
+        return self.api.headers(Role.MEMBER_CARD, orgs=tuple(str(self.ids[n]) for n in names))
+
+
+@pytest.fixture
+async def tree(api: Billing) -> Tree:
+    tree = Tree(api)
+    for name in ("federation", "north", "south", "a", "c"):
+        await tree.publish(name)
+    await create_membership(api)
+    return tree

@@ -46,6 +46,7 @@ async def test_member_registered_gives_the_member_its_own_payer_account(api: Bil
         "id": None,
         "number": 1,
         "owner_member_id": str(member),
+        "owner_organisation_id": None,
         "name": "Anna Berg",
         "name_2": None,
         "address": "Storgata 1",

@@ -5,70 +5,9 @@ from __future__ import annotations
 
 import uuid
 
-import pytest
-
 from federa.shared.auth import Role
-from federa.shared.contracts.members import (
-    ORGANISATION_CREATED,
-    ORGANISATION_MOVED,
-    OrganisationMovedV1,
-    OrganisationStateV1,
-)
-from federa.shared.envelope import new_event
 
-from .conftest import Billing, create_membership
-
-
-class Tree:
-    """federation → north → branch a; federation → south → branch c (as members publishes)."""
-
-    def __init__(self, api: Billing) -> None:
-        self.api = api
-        self.ids = {name: uuid.uuid4() for name in ("federation", "north", "south", "a", "c")}
-        self.parents = {"north": "federation", "south": "federation", "a": "north", "c": "south"}
-
-    def ancestors(self, name: str) -> list[uuid.UUID]:
-        chain: list[uuid.UUID] = []
-        while name in self.parents:
-            name = self.parents[name]
-            chain.insert(0, self.ids[name])
-        return chain
-
-    async def publish(self, name: str, version: int = 1, *, moved: bool = False) -> None:
-        fields = {
-            "organisation_id": self.ids[name],
-            "organisation_number": version,
-            "name": name,
-            "organisation_type": "branch",
-            "parent_id": self.ids.get(self.parents.get(name, "")),
-            "ancestor_ids": self.ancestors(name),
-        }
-        spec = ORGANISATION_MOVED if moved else ORGANISATION_CREATED
-        data = OrganisationMovedV1(**fields) if moved else OrganisationStateV1(**fields)
-        event = new_event(
-            spec,
-            data,
-            subject=str(self.ids[name]),
-            tenant=self.api.tenant,
-            aggregate_version=version,
-        )
-        assert await self.api.service.runtime.consumer.handle(event.to_json()) == "applied"
-
-    def affiliations(self, name: str) -> tuple[uuid.UUID, ...]:
-        """A member of `name` is affiliated to it and every organisation above it."""
-        return (self.ids[name], *self.ancestors(name))
-
-    def officer(self, *names: str) -> dict[str, str]:
-        return self.api.headers(Role.MEMBER_CARD, orgs=tuple(str(self.ids[n]) for n in names))
-
-
-@pytest.fixture
-async def tree(api: Billing) -> Tree:
-    tree = Tree(api)
-    for name in ("federation", "north", "south", "a", "c"):
-        await tree.publish(name)
-    await create_membership(api)
-    return tree
+from .conftest import Billing, Tree
 
 
 async def subscribe(api: Billing, member: uuid.UUID) -> str:
@@ -119,7 +58,8 @@ async def test_an_officer_starts_subscriptions_only_for_members_in_scope(
     assert problem["type"] == "https://federa.dev/problems/member-not-found"
     await api.call("POST", "/v1/subscriptions", body, expect=201, headers=tree.officer("north"))
     accounts = await api.call("GET", "/v1/payer-accounts", headers=tree.officer("c"))
-    assert accounts == []
+    # Only branch c's own account: not the member's of branch a.
+    assert [a["owner_organisation_id"] for a in accounts] == [str(tree.ids["c"])]
 
 
 async def test_a_moved_branch_is_in_its_new_regions_scope_from_the_tree_copy(

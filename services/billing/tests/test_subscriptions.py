@@ -27,6 +27,7 @@ from federa.shared.contracts.billing import (
 )
 
 from .conftest import Billing, create_membership
+from .test_delivery_addresses import address_event
 
 PROBLEM = "https://federa.dev/problems/"
 
@@ -260,6 +261,7 @@ async def test_a_payer_change_starts_after_the_latest_invoiced_period(
 async def test_a_temporary_move_writes_its_return_and_publishes_the_move(
     api: Billing, member: uuid.UUID
 ) -> None:
+    await address_event(api, member, 2)  # deliveries move only to an address billing knows
     started = await start(api, member, from_date="2025-01-01")
     await api.call(
         "POST",

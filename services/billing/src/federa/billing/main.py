@@ -6,11 +6,24 @@ import sys
 from pathlib import Path
 
 from federa.billing.bus.handlers import SUBSCRIPTIONS
+from federa.billing.http.billing_runs import router as billing_runs_router
+from federa.billing.http.credits import router as credits_router
+from federa.billing.http.document_pdf import router as document_pdf_router
+from federa.billing.http.documents import router as documents_router
+from federa.billing.http.dues import router as dues_router
+from federa.billing.http.invoicing_on_start import router as invoicing_on_start_router
+from federa.billing.http.jobs import router as jobs_router
+from federa.billing.http.orders import router as orders_router
 from federa.billing.http.payer_accounts import router as payer_accounts_router
 from federa.billing.http.price_codes import router as price_codes_router
 from federa.billing.http.products import router as products_router
+from federa.billing.http.settlements import router as settlements_router
 from federa.billing.http.setup import router as setup_router
 from federa.billing.http.subscriptions import router as subscriptions_router
+from federa.billing.storage import (  # noqa: F401  (add their tables to metadata)
+    documents_tables,
+    settlement_tables,
+)
 from federa.billing.storage.tables import metadata
 from federa.shared.service import ServiceDefinition, serve
 
@@ -28,6 +41,16 @@ DEFINITION = ServiceDefinition(
         setup_router,
         subscriptions_router,
         payer_accounts_router,
+        jobs_router,
+        billing_runs_router,
+        # Before `documents_router`: its `/documents/{id}` would take `{id}.pdf`.
+        document_pdf_router,
+        documents_router,
+        credits_router,
+        settlements_router,
+        orders_router,
+        invoicing_on_start_router,
+        dues_router,
     ],
     subscriptions=SUBSCRIPTIONS,
 )

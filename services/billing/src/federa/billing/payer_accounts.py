@@ -7,6 +7,12 @@ erased member's account is scrubbed with the member.
 
 Decision: the account is created from whichever member event billing sees first, not only from
 `member.registered`, so a reordered or replayed stream still gives every member an account.
+
+Organisations get theirs the same way, from whichever `members.organisation.*` event comes
+first (SPEC §2.1 rule 6: payer records are made from members *or organisations* and follow
+them), so an organisation can pay for its members' subscriptions. A household has no account
+of its own: members models it as secondaries linked to a primary member, and the primary's own
+account is the one offered to the secondaries (`payer_options`).
 """
 
 from __future__ import annotations
@@ -25,7 +31,7 @@ from federa.shared.contracts.billing import (
     PAYER_ACCOUNT_UPDATED,
     PayerAccountStateV1,
 )
-from federa.shared.contracts.members import MemberErasedV1, MemberState
+from federa.shared.contracts.members import MemberErasedV1, MemberState, OrganisationStateV1
 from federa.shared.contracts.registry import EventSpec
 from federa.shared.envelope import new_event
 from federa.shared.messaging.outbox import record_event_in_tx
@@ -82,6 +88,53 @@ async def keep_own_account_in_tx(session: AsyncSession, tenant: str, member: Mem
     await _save_changes(session, account, values)
 
 
+async def keep_organisation_account_in_tx(
+    session: AsyncSession, tenant: str, organisation: OrganisationStateV1
+) -> None:
+    """Create the organisation's own account, or sync its name and address."""
+    values = {
+        "name": organisation.name,
+        "name_2": organisation.name_2,
+        "address": organisation.address,
+        "address_2": None,
+        "postcode": organisation.postcode,
+        "city": organisation.city,
+        "country_code": organisation.country_code,
+        "email": organisation.email,
+    }
+    account = (
+        (
+            await session.execute(
+                select(payer_accounts)
+                .where(
+                    payer_accounts.c.tenant == tenant,
+                    payer_accounts.c.owner_organisation_id == organisation.organisation_id,
+                )
+                .with_for_update()
+            )
+        )
+        .mappings()
+        .one_or_none()
+    )
+    if account is not None:
+        await _save_changes(session, dict(account), values)
+        return
+    await ensure_tenant_in_tx(session, tenant)
+    stamp = datetime.now(UTC)
+    created = {
+        "id": uuid.uuid4(),
+        "tenant": tenant,
+        "number": await next_number_in_tx(session, tenant, "payer_account"),
+        "owner_organisation_id": organisation.organisation_id,
+        **values,
+        "version": 1,
+        "created_at": stamp,
+        "updated_at": stamp,
+    }
+    await session.execute(insert(payer_accounts).values(**created))
+    await _publish(session, PAYER_ACCOUNT_CREATED, created)
+
+
 async def scrub_own_account_in_tx(
     session: AsyncSession, tenant: str, erased: MemberErasedV1
 ) -> None:
@@ -116,7 +169,8 @@ async def _publish(
     data = PayerAccountStateV1(
         payer_account_id=account["id"],
         number=account["number"],
-        owner_member_id=account["owner_member_id"],
+        owner_member_id=account.get("owner_member_id"),
+        owner_organisation_id=account.get("owner_organisation_id"),
         **{field: account[field] for field in SYNCED},
     )
     await record_event_in_tx(

@@ -21,7 +21,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, cast, false, literal, select
+from sqlalchemy import ColumnElement, and_, cast, false, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import Uuid
@@ -83,13 +83,17 @@ def visible_subscriptions(scope: Scope) -> ColumnElement[bool]:
 
 
 def visible_payer_accounts(scope: Scope) -> ColumnElement[bool]:
-    """WHERE clause on `payer_accounts`: in the tenant, owned by a visible member."""
+    """WHERE clause on `payer_accounts`: in the tenant, owned by a visible member or by an
+    organisation in the caller's subtree."""
     in_tenant = payer_accounts.c.tenant == scope.tenant
     if scope.everything:
         return in_tenant
     return and_(
         in_tenant,
-        payer_accounts.c.owner_member_id.in_(
-            select(members.c.member_id).where(visible_members(scope))
+        or_(
+            payer_accounts.c.owner_member_id.in_(
+                select(members.c.member_id).where(visible_members(scope))
+            ),
+            payer_accounts.c.owner_organisation_id.in_(scope.organisation_ids),
         ),
     )

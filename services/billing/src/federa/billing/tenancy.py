@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federa.billing.catalogue.setup_events import record_reason_code_in_tx
 from federa.billing.domain.catalogue import STANDARD_REASON_CODES
 from federa.billing.storage.tables import billing_settings, reason_codes
 
@@ -38,7 +39,7 @@ async def ensure_tenant_in_tx(session: AsyncSession, tenant: str) -> None:
         insert(billing_settings).values(tenant=tenant).on_conflict_do_nothing()
     )
     if created.rowcount:  # type: ignore[attr-defined]
-        await session.execute(
+        seeded = await session.execute(
             insert(reason_codes)
             .values(
                 [
@@ -52,7 +53,13 @@ async def ensure_tenant_in_tx(session: AsyncSession, tenant: str) -> None:
                 ]
             )
             .on_conflict_do_nothing()
+            .returning(reason_codes.c.code)
         )
+        # Announced like codes staff add, so copies of the reason codes start complete.
+        new_codes = set(seeded.scalars())
+        for reason in STANDARD_REASON_CODES:
+            if reason.code in new_codes:
+                await record_reason_code_in_tx(session, tenant, reason, version=1)
 
 
 async def settings_of(

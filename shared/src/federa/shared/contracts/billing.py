@@ -143,6 +143,80 @@ PRICE_SCHEDULED = event(
 )
 
 # ---------------------------------------------------------------------------------------------
+# Tenant setup: settings, reason codes, postage (configuration others may keep copies of)
+
+
+class BillingSettingsUpdatedV1(EventData):
+    """A tenant's billing settings, whole; the subject is the tenant."""
+
+    currency: str
+    default_product: str | None = None
+    # SPEC §2.2 rule 1: no other product starts unless this one is active on the member.
+    prerequisite_product: str | None = None
+    default_stop_reason: str
+    changed_fields: list[str] = Field(default_factory=list)
+
+
+class ReasonCodeStateV1(EventData):
+    """A reason code, whole (SPEC §2.2 *Reason code*); the subject is the code."""
+
+    code: str
+    # start | stop | payer_to | payer_from | move_in | move_out | price_to | price_from
+    action: str
+    description: str
+    credit_on_stop: bool = False
+    stop_related: bool = False
+    new_member_status: str | None = None
+
+
+class PostagePriceScheduledV1(EventData):
+    """A dated postage price per country, or per postcode within it (SPEC §2.2 rule 21)."""
+
+    postage_price_id: UUID
+    country_code: str
+    # None: the whole country.
+    postcode: str | None = None
+    from_date: date
+    description: str
+    amount: int
+    currency: str
+
+
+SETTINGS_UPDATED = event(
+    "billing",
+    "settings",
+    "updated",
+    1,
+    BillingSettingsUpdatedV1,
+    "A tenant's billing settings changed (currency, default and prerequisite product, default "
+    "stop reason); the data is the whole settings.",
+)
+REASON_CODE_CREATED = event(
+    "billing",
+    "reason_code",
+    "created",
+    1,
+    ReasonCodeStateV1,
+    "A reason code was added (the eight mandatory ones when a tenant is set up).",
+)
+REASON_CODE_UPDATED = event(
+    "billing",
+    "reason_code",
+    "updated",
+    1,
+    ReasonCodeStateV1,
+    "A reason code changed (description, stop options, the member status a stop sets).",
+)
+POSTAGE_PRICE_SCHEDULED = event(
+    "billing",
+    "postage_price",
+    "scheduled",
+    1,
+    PostagePriceScheduledV1,
+    "A dated postage price was scheduled for a country or postcode; future prices are allowed.",
+)
+
+# ---------------------------------------------------------------------------------------------
 # Payer accounts
 
 
@@ -151,6 +225,9 @@ class PayerAccountStateV1(EventData):
     number: int
     # The member whose own account this is, if any.
     owner_member_id: UUID | None = None
+    # The organisation whose own account this is, if any (an organisation paying for its
+    # members' subscriptions); its name and address follow the organisation's events.
+    owner_organisation_id: UUID | None = None
     name: str
     name_2: str | None = None
     address: str | None = None
@@ -167,7 +244,8 @@ PAYER_ACCOUNT_CREATED = event(
     "created",
     1,
     PayerAccountStateV1,
-    "A payer account was created (a member's own, from `member.registered`).",
+    "A payer account was created (a member's or an organisation's own, from the first event "
+    "billing heard of it).",
 )
 PAYER_ACCOUNT_UPDATED = event(
     "billing",
@@ -175,7 +253,7 @@ PAYER_ACCOUNT_UPDATED = event(
     "updated",
     1,
     PayerAccountStateV1,
-    "A payer account's name or address changed (synced from its member).",
+    "A payer account's name or address changed (synced from its member or organisation).",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -223,6 +301,24 @@ class SubscriptionStoppedV1(EventData):
     # The stop reason's "change member status" option: the status the member should get.
     member_status_to_set: str | None = None
     subscription_no: int | None = None
+
+
+class SubscriptionStopScheduledV1(EventData):
+    """A stop dated in the future was recorded (SPEC §2.2 rule 8): the subscription covers
+    days until the day before `stop_date`. `billing.subscription.stopped` follows on that day,
+    unless a restart, another stop or a delete replaces it first."""
+
+    subscription_id: UUID
+    subscription_no: int
+    member_id: UUID
+    product_code: str
+    # The first day without coverage.
+    stop_date: date
+    reason_code: str
+    credited: bool = False
+    related_subscription_ids: list[UUID] = Field(default_factory=list)
+    # The status the member will get on the stop date (in `stopped`, which members applies).
+    member_status_to_set: str | None = None
 
 
 class SubscriptionPriceCodeChangedV1(EventData):
@@ -304,6 +400,15 @@ SUBSCRIPTION_STOPPED = event(
     SubscriptionStoppedV1,
     "A subscription stopped with a reason code; `member_status_to_set` names the status the "
     "member gets when the reason says so (members applies it).",
+)
+SUBSCRIPTION_STOP_SCHEDULED = event(
+    "billing",
+    "subscription",
+    "stop_scheduled",
+    1,
+    SubscriptionStopScheduledV1,
+    "A stop dated in the future was recorded; `billing.subscription.stopped` follows on the "
+    "stop date.",
 )
 SUBSCRIPTION_PRICE_CODE_CHANGED = event(
     "billing",

@@ -240,8 +240,9 @@ async def insert_postage_price(session: AsyncSession, tenant: str, price: Postag
     return row
 
 
-async def save_reason_code(session: AsyncSession, tenant: str, reason: ReasonCode) -> None:
-    values = {
+async def save_reason_code(session: AsyncSession, tenant: str, reason: ReasonCode) -> int:
+    """Insert or change the code; its version after the change."""
+    values: dict[str, Any] = {
         "action": reason.action.value,
         "description": reason.description,
         "credit_on_stop": reason.credit_on_stop,
@@ -249,13 +250,18 @@ async def save_reason_code(session: AsyncSession, tenant: str, reason: ReasonCod
         "new_member_status": reason.new_member_status,
     }
     statement = pg_insert(reason_codes).values(tenant=tenant, code=reason.code, **values)
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=["tenant", "code"], set_=values)
+    result = await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["tenant", "code"],
+            set_={**values, "version": reason_codes.c.version + 1},
+        ).returning(reason_codes.c.version)
     )
+    return int(result.scalar_one())
 
 
-async def save_settings(session: AsyncSession, settings: BillingSettings) -> None:
-    await session.execute(
+async def save_settings(session: AsyncSession, settings: BillingSettings) -> int:
+    """Store the settings; their version after the change."""
+    result = await session.execute(
         update(billing_settings)
         .where(billing_settings.c.tenant == settings.tenant)
         .values(
@@ -264,5 +270,8 @@ async def save_settings(session: AsyncSession, settings: BillingSettings) -> Non
             prerequisite_product=settings.prerequisite_product,
             default_stop_reason=settings.default_stop_reason,
             updated_at=now(),
+            version=billing_settings.c.version + 1,
         )
+        .returning(billing_settings.c.version)
     )
+    return int(result.scalar_one())

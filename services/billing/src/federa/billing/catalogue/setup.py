@@ -1,6 +1,7 @@
 """A tenant's billing setup: its defaults, reason codes and postage prices.
 
-These are configuration, not aggregates others keep copies of, so they publish no events.
+Each change publishes its event (`catalogue/setup_events.py`) in its own transaction; a change
+that changes nothing publishes nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.billing.catalogue.rows import insert_postage_price, save_reason_code, save_settings
+from federa.billing.catalogue.setup_events import (
+    record_postage_price_in_tx,
+    record_reason_code_in_tx,
+    record_settings_updated_in_tx,
+)
 from federa.billing.catalogue.store import Row, load_catalogue
 from federa.billing.domain.catalogue import ReasonAction, ReasonCode
 from federa.billing.domain.postage import PostagePrice
@@ -29,7 +35,12 @@ async def update_settings_in_tx(
         default_stop_reason=request.default_stop_reason,
     )
     settings = replace(stored.settings, **request.model_dump())
-    await save_settings(session, settings)
+    changed = [
+        f for f in type(request).model_fields if getattr(settings, f) != getattr(stored.settings, f)
+    ]
+    if changed:
+        version = await save_settings(session, settings)
+        await record_settings_updated_in_tx(session, settings, version=version, changed=changed)
     return settings
 
 
@@ -61,7 +72,9 @@ async def save_reason_code_in_tx(
     revised = stored.catalogue.revised(reason_codes=[reason])
     # The default stop reason must stay a stop reason.
     revised.reason(revised.default_stop_reason, ReasonAction.STOP)
-    await save_reason_code(session, tenant, reason)
+    if stored.catalogue.reason_codes.get(code) != reason:
+        version = await save_reason_code(session, tenant, reason)
+        await record_reason_code_in_tx(session, tenant, reason, version=version)
     return reason
 
 
@@ -73,7 +86,11 @@ async def add_postage_price_in_tx(
     stored = await load_catalogue(session, tenant, for_update=True)
     price = PostagePrice(**request.model_dump())
     stored.catalogue.revised(postage=[*stored.catalogue.postage, price])
-    return await insert_postage_price(session, tenant, price)
+    row = await insert_postage_price(session, tenant, price)
+    await record_postage_price_in_tx(
+        session, tenant, row["id"], price, currency=stored.settings.currency
+    )
+    return row
 
 
 async def postage_prices_of(session: AsyncSession, tenant: str) -> list[Row]:

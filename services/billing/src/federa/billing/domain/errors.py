@@ -113,3 +113,7 @@ class NothingToChange(BillingRuleError):
 
 class ChargeOutOfSequence(BillingRuleError):
     code = "charge-out-of-sequence"
+
+
+class NoOwnPayerAccount(BillingRuleError):
+    code = "no-own-payer-account"

@@ -207,6 +207,19 @@ def stop_subscription(
     )
 
 
+def stop_date_of(stopped: Stopped) -> date:
+    """The first day without coverage: the STOP entry's effective date."""
+    [entry] = stopped.entries
+    return entry.effective
+
+
+def takes_effect_later(stopped: Stopped, *, today: date) -> bool:
+    """A stop dated after today is *scheduled* (rule 8: "a (possibly future-dated) stop
+    event"): the subscription still covers today, and the stop is announced as scheduled
+    until its date comes."""
+    return stop_date_of(stopped) > today
+
+
 def _require_active(state: SubscriptionState, today: date) -> None:
     if status_on(state, today) is SubscriptionStatus.STOPPED:
         raise SubscriptionNotActive(f"subscription {state.subscription_no} is stopped")
@@ -347,6 +360,12 @@ def restart_subscription(
     """`RestartSubscription`: a START entry from the proposed (or chosen) date, which must not
     be before the stop date; billing resumes there (README "Restart")."""
     proposed_code, proposed_from = propose_restart(state)
+    if proposed_from > today:
+        # A stop that has not taken effect is replaced by another stop, not restarted: a
+        # START after it would read as a gap in coverage that never happened.
+        raise SubscriptionNotStopped(
+            f"subscription {state.subscription_no} stops on {proposed_from}, not yet"
+        )
     resume = from_date or proposed_from
     if resume < proposed_from:
         raise ImpossibleDates(f"restart {resume} is before the stop date {proposed_from}")

@@ -34,6 +34,7 @@ CONFLICT: tuple[type[errors.BillingRuleError], ...] = (
     errors.NothingToChange,
     errors.ChargeOutOfSequence,
     errors.PrerequisiteProductMissing,
+    errors.NoOwnPayerAccount,
     # Pricing needs something the member or the catalogue does not have yet.
     errors.NoPriceOnDate,
     errors.MissingProductPeriods,

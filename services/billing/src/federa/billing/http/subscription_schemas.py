@@ -118,6 +118,24 @@ class SubscriptionRead(BaseModel):
     updated_at: datetime
 
 
+class DeliveryAddressRead(BaseModel):
+    """Where deliveries numbered `address_no` go: 0 is the member's primary address."""
+
+    address_no: int
+    name: str | None
+    address: str | None
+    address_2: str | None
+    postcode: str | None
+    city: str | None
+    country_code: str
+
+
+class SubscriptionDetail(SubscriptionRead):
+    delivery_address: DeliveryAddressRead | None = Field(
+        description="The address in effect today; None while billing knows no such address"
+    )
+
+
 class SubscriptionPage(BaseModel):
     items: list[SubscriptionRead]
     total: int
@@ -180,6 +198,7 @@ class PayerAccountRead(BaseModel):
     id: UUID
     number: int
     owner_member_id: UUID | None
+    owner_organisation_id: UUID | None
     name: str
     name_2: str | None
     address: str | None
@@ -189,3 +208,36 @@ class PayerAccountRead(BaseModel):
     country_code: str
     email: str | None
     version: int
+
+
+class PayerOptionRead(BaseModel):
+    """A payer account a member's subscriptions may be billed to, and why it is offered."""
+
+    relation: Literal["own", "household", "organisation"]
+    account: PayerAccountRead
+
+
+class MassPayerChangeBody(Body):
+    """`MassChangePayer` (SPEC §2.2 rule 40): the account's subscriptions move to each
+    member's own payer account."""
+
+    only_active: bool = Field(
+        default=True, description="Only subscriptions active today; else those not started yet too"
+    )
+    products: list[str] = Field(
+        default_factory=list, description="Only these products; all if empty"
+    )
+
+
+class RefusedChangeRead(BaseModel):
+    subscription_id: UUID
+    subscription_no: int
+    type: str = Field(description="The rule that refused it (problem type's last part)")
+    detail: str
+
+
+class MassPayerChangeRead(BaseModel):
+    payer_account_id: UUID
+    changed: int
+    changed_subscription_ids: list[UUID]
+    refused: list[RefusedChangeRead]

@@ -20,6 +20,7 @@ from federa.billing.domain.subscription import (
 from federa.billing.http.dependencies import Reader, SubscriptionWriter
 from federa.billing.http.errors import PROBLEMS, BillingRoute
 from federa.billing.http.subscription_schemas import (
+    DeliveryAddressRead,
     DeliveryMove,
     LifecycleEntryRead,
     PayerChange,
@@ -28,12 +29,14 @@ from federa.billing.http.subscription_schemas import (
     QuoteRead,
     SettlementLineRead,
     Status,
+    SubscriptionDetail,
     SubscriptionPage,
     SubscriptionRead,
     SubscriptionRestart,
     SubscriptionStart,
     SubscriptionStop,
 )
+from federa.billing.runs.start_billing import charge_started_now
 from federa.billing.scope import scope_of
 from federa.billing.subscriptions.commands import (
     change_payer_in_tx,
@@ -44,8 +47,14 @@ from federa.billing.subscriptions.commands import (
     start_subscription_in_tx,
     stop_subscription_in_tx,
 )
-from federa.billing.subscriptions.queries import lifecycle_of, list_subscriptions, quote_of
+from federa.billing.subscriptions.queries import (
+    delivery_address_of,
+    lifecycle_of,
+    list_subscriptions,
+    quote_of,
+)
 from federa.billing.subscriptions.store import StoredSubscription, load_visible
+from federa.shared.http.problems import Problem
 from federa.shared.service import RuntimeDep
 
 router = APIRouter(
@@ -75,10 +84,14 @@ async def start(
     body: SubscriptionStart, principal: SubscriptionWriter, runtime: RuntimeDep
 ) -> SubscriptionRead:
     """`StartSubscription` with the defaults of rules 1-5; writes the START lifecycle entry and
-    publishes `billing.subscription.started`."""
+    publishes `billing.subscription.started`. With an invoicing mode on start (rule 6,
+    `/v1/invoicing-on-start`) the first period is charged before this answers."""
     async with runtime.db.transaction() as session:
         scope = await scope_of(session, principal)
         stored = await start_subscription_in_tx(session, scope, body, actor=principal.subject)
+    if await charge_started_now(runtime.db, scope.tenant, stored.id):
+        async with runtime.db.sessions() as session:
+            stored = await load_visible(session, scope, stored.id)
     return subscription_read(stored)
 
 
@@ -109,11 +122,37 @@ async def list_all(
     )
 
 
-@router.get("/{subscription_id}", response_model=SubscriptionRead)
-async def read(subscription_id: UUID, principal: Reader, runtime: RuntimeDep) -> SubscriptionRead:
+@router.get("/{subscription_id}", response_model=SubscriptionDetail)
+async def read(subscription_id: UUID, principal: Reader, runtime: RuntimeDep) -> SubscriptionDetail:
+    """As of today, with the delivery address in effect today."""
     async with runtime.db.sessions() as session:
         stored = await load_visible(session, await scope_of(session, principal), subscription_id)
-    return subscription_read(stored)
+        address = await delivery_address_of(session, stored, date.today())
+    return SubscriptionDetail.model_validate(
+        {**subscription_read(stored).model_dump(), "delivery_address": address}
+    )
+
+
+@router.get("/{subscription_id}/delivery-address", response_model=DeliveryAddressRead)
+async def delivery_address(
+    subscription_id: UUID,
+    principal: Reader,
+    runtime: RuntimeDep,
+    on: Annotated[date | None, Query(description="The day; today if left out")] = None,
+) -> DeliveryAddressRead:
+    """The address deliveries on `on` go to, temporary moves included (rule 11: extracts use
+    the address valid on the extraction date). 404 while billing knows no such address."""
+    async with runtime.db.sessions() as session:
+        stored = await load_visible(session, await scope_of(session, principal), subscription_id)
+        address = await delivery_address_of(session, stored, on or date.today())
+    if address is None:
+        raise Problem(
+            404,
+            "delivery-address-not-found",
+            "Not found",
+            f"Billing knows no address of subscription {subscription_id}'s member on that day.",
+        )
+    return DeliveryAddressRead.model_validate(address)
 
 
 @router.post("/{subscription_id}/stop", response_model=SubscriptionRead)
@@ -124,8 +163,9 @@ async def stop(
     runtime: RuntimeDep,
 ) -> SubscriptionRead:
     """`StopSubscription` (rule 8): STOP entry on the stop date (the first day without
-    coverage); publishes `billing.subscription.stopped` with the member status the reason
-    sets, which members applies."""
+    coverage). Dated today or earlier it publishes `billing.subscription.stopped` with the
+    member status the reason sets, which members applies; dated later it publishes
+    `billing.subscription.stop_scheduled`, and `stopped` follows on the day."""
     async with runtime.db.transaction() as session:
         scope = await scope_of(session, principal)
         stored = await stop_subscription_in_tx(

@@ -50,12 +50,21 @@ members = Table(
     Column("birth_date", Date),
     Column("postcode", Text),
     Column("country_code", Text, nullable=False),
+    # The primary address: deliveries to address number 0 go here (SPEC §2.2 rule 11).
+    Column("address", Text),
+    Column("address_2", Text),
+    Column("city", Text),
+    # The household's primary member, for a secondary member (SPEC §2.1 *Household*).
+    Column("primary_member_id", Uuid),
     Column("organisation_id", Uuid),
     # Every organisation the member is actively affiliated to, ancestors included.
     Column("organisation_ids", ARRAY(Uuid), nullable=False, server_default=text("'{}'")),
     Column("status", Text, nullable=False),
     Column("value_units", BigInteger),
     Column("gift_amount", BigInteger),
+    # The member's category from members' events; dues invoicing (rule 38) reads it as the
+    # member's dues class (migration 0004).
+    Column("category", Text),
     # Billing's own field: not in the member's events, so the copy's upsert never touches it.
     Column("default_payer_account_id", Uuid),
     Column("version", Integer, nullable=False),
@@ -92,6 +101,8 @@ billing_settings = Table(
     Column("prerequisite_product", Text),
     Column("default_stop_reason", Text, nullable=False, server_default=text("'STOP'")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # Raised by every change: the aggregate version of `billing.settings.updated`.
+    Column("version", Integer, nullable=False, server_default=text("1")),
 )
 
 # One gapless sequence per tenant and kind (SPEC §0 *Nummerserie*): subscriptions, payer
@@ -126,6 +137,8 @@ reason_codes = Table(
     Column("credit_on_stop", Boolean, nullable=False, server_default=text("false")),
     Column("stop_related", Boolean, nullable=False, server_default=text("false")),
     Column("new_member_status", Text),
+    # Raised by every change: the aggregate version of `billing.reason_code.*`.
+    Column("version", Integer, nullable=False, server_default=text("1")),
     PrimaryKeyConstraint("tenant", "code", name="pk_reason_codes"),
     CheckConstraint(
         "action IN (" + ", ".join(f"'{a}'" for a in REASON_ACTIONS) + ")",
@@ -326,6 +339,8 @@ payer_accounts = Table(
     # The member whose own account this is (created from `member.registered`); name and
     # address follow that member's events.
     Column("owner_member_id", Uuid),
+    # Or the organisation whose own account this is (from `members.organisation.*`).
+    Column("owner_organisation_id", Uuid),
     Column("name", Text, nullable=False),
     Column("name_2", Text),
     Column("address", Text),
@@ -339,6 +354,9 @@ payer_accounts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     UniqueConstraint("tenant", "number", name="uq_payer_accounts_number"),
     UniqueConstraint("tenant", "owner_member_id", name="uq_payer_accounts_owner"),
+    UniqueConstraint(
+        "tenant", "owner_organisation_id", name="uq_payer_accounts_owner_organisation"
+    ),
 )
 
 subscriptions = Table(
@@ -406,4 +424,69 @@ lifecycle_entries = Table(
     Column("recorded_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("recorded_by", Text, nullable=False),
     PrimaryKeyConstraint("subscription_id", "position", name="pk_lifecycle_entries"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# Migration 0003s: scheduled stops, mass payer changes, the members' alternative addresses.
+
+# A subscription's latest stop dated in the future (SPEC §2.2 rule 8): `stop_scheduled` went
+# out when it was recorded; the daily job publishes `stopped` on `stop_date` and stamps
+# `published_at`. A restart, a delete or another stop removes or replaces a pending one.
+scheduled_stops = Table(
+    "scheduled_stops",
+    metadata,
+    Column("subscription_id", Uuid, ForeignKey("subscriptions.id"), primary_key=True),
+    Column("tenant", Text, nullable=False),
+    Column("stop_date", Date, nullable=False),
+    Column("reason_code", Text, nullable=False),
+    Column("credited", Boolean, nullable=False),
+    Column("member_status_to_set", Text),
+    Column("related_subscription_ids", ARRAY(Uuid), nullable=False, server_default=text("'{}'")),
+    Column("scheduled_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("published_at", DateTime(timezone=True)),
+    Index(
+        "ix_scheduled_stops_due",
+        "stop_date",
+        postgresql_where=text("published_at IS NULL"),
+    ),
+)
+
+# The first result of a mass payer change per `Idempotency-Key`: a retry returns it.
+mass_payer_changes = Table(
+    "mass_payer_changes",
+    metadata,
+    Column("tenant", Text, nullable=False),
+    Column("idempotency_key", Text, nullable=False),
+    Column("payer_account_id", Uuid, nullable=False),
+    Column("request", JSONB, nullable=False),
+    Column("result", JSONB, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("created_by", Text, nullable=False),
+    PrimaryKeyConstraint("tenant", "idempotency_key", name="pk_mass_payer_changes"),
+)
+
+# Billing's copy of the members' alternative addresses (`members.alternative_address.*`):
+# the address numbers a delivery can move to (SPEC §2.2 rule 11). Number 0 is the member's
+# primary address (`members.address`). A removed address keeps its row as a tombstone
+# (`removed` set) so a late `added` cannot bring it back.
+member_addresses = Table(
+    "member_addresses",
+    metadata,
+    Column("address_id", Uuid, primary_key=True),
+    Column("tenant", Text, nullable=False),
+    Column("member_id", Uuid, nullable=False),
+    Column("address_no", Integer, nullable=False),
+    Column("address_type", Text, nullable=False),
+    Column("name", Text),
+    Column("name_2", Text),
+    Column("address", Text),
+    Column("address_2", Text),
+    Column("postcode", Text),
+    Column("city", Text),
+    Column("country_code", Text, nullable=False),
+    Column("primary_from", Date),
+    Column("removed", Boolean, nullable=False, server_default=text("false")),
+    Column("version", Integer, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("ix_member_addresses_member", "tenant", "member_id", "address_no"),
 )

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.billing.catalogue.store import load_catalogue
+from federa.billing.documents.stop_credits import credit_on_stop_in_tx
 from federa.billing.domain.catalogue import Catalogue
 from federa.billing.domain.ids import OrganisationId, PayerId
 from federa.billing.domain.lifecycle import (
@@ -42,10 +43,16 @@ from federa.billing.http.subscription_schemas import (
     SubscriptionStart,
     SubscriptionStop,
 )
+from federa.billing.member_addresses import require_delivery_address
 from federa.billing.member_copy import load_member, member_facts
-from federa.billing.scope import Scope, visible_subscriptions
+from federa.billing.runs.start_billing import plan_start_billing_in_tx
+from federa.billing.scope import Scope, visible_payer_accounts, visible_subscriptions
 from federa.billing.storage.tables import payer_accounts, subscriptions
 from federa.billing.subscriptions import events
+from federa.billing.subscriptions.scheduled_stops import (
+    cancel_pending_stop_in_tx,
+    record_stop_in_tx,
+)
 from federa.billing.subscriptions.store import (
     StoredSubscription,
     insert_subscription,
@@ -61,11 +68,13 @@ async def _catalogue(session: AsyncSession, tenant: str) -> Catalogue:
 
 
 async def _require_payer_account(
-    session: AsyncSession, tenant: str, payer_account_id: uuid.UUID
+    session: AsyncSession, scope: Scope, payer_account_id: uuid.UUID
 ) -> None:
+    """A payer the caller cannot see is refused like an unknown one: a branch cannot bill
+    another branch's member or organisation, nor learn that the account exists."""
     found = await session.execute(
         select(payer_accounts.c.id).where(
-            payer_accounts.c.tenant == tenant, payer_accounts.c.id == payer_account_id
+            visible_payer_accounts(scope), payer_accounts.c.id == payer_account_id
         )
     )
     if found.first() is None:
@@ -85,7 +94,7 @@ async def start_subscription_in_tx(
     catalogue = await _catalogue(session, scope.tenant)
     payer = request.payer_account_id or member["default_payer_account_id"]
     if request.payer_account_id is not None:
-        await _require_payer_account(session, scope.tenant, request.payer_account_id)
+        await _require_payer_account(session, scope, request.payer_account_id)
     if payer is None:
         raise Problem(
             409,
@@ -94,6 +103,9 @@ async def start_subscription_in_tx(
             f"Member {request.member_id} has no payer account yet.",
         )
     organisation = request.organisation_id or member["organisation_id"]
+    await require_delivery_address(
+        session, scope.tenant, request.member_id, request.delivery_address_no
+    )
     started = start_subscription(
         catalogue,
         await member_facts(session, member, today),
@@ -119,6 +131,8 @@ async def start_subscription_in_tx(
     )
     stored = await insert_subscription(session, scope.tenant, started.state, actor=actor)
     await events.record_started_in_tx(session, stored)
+    # Rule 6: the first charge at once, when the tenant invoices on start.
+    await plan_start_billing_in_tx(session, scope.tenant, stored, actor=actor)
     return stored
 
 
@@ -129,10 +143,12 @@ async def stop_subscription_in_tx(
     request: SubscriptionStop,
     *,
     actor: str,
+    announce_member_status: bool = True,
 ) -> StoredSubscription:
     """Rule 8. With `stop_related` the member's subscriptions of the product's related-stop
     list stop too, with the same reason and date. Only the stop that was asked for carries the
-    reason's member status, so members changes the status once."""
+    reason's member status, so members changes the status once; an arrears stop, whose own event
+    already tells members the status, announces none (`announce_member_status=False`)."""
     today = date.today()
     stored = await load_visible(session, scope, subscription_id, for_update=True)
     catalogue = await _catalogue(session, scope.tenant)
@@ -145,16 +161,20 @@ async def stop_subscription_in_tx(
         credit=request.credit,
         stop_related=request.stop_related,
     )
+    stopped = await credit_on_stop_in_tx(
+        session, scope.tenant, stored.id, stopped, today=today, actor=actor
+    )
     saved = await save_new_version(session, stored, stopped.state, actor=actor)
     related = await _stop_related_in_tx(
         session, scope, saved, stopped, catalogue, credit=request.credit, today=today, actor=actor
     )
-    await events.record_stopped_in_tx(
+    await record_stop_in_tx(
         session,
         saved,
         stopped,
-        related=related,
-        member_status_to_set=stopped.member_status_to_set,
+        today=today,
+        related=tuple(related),
+        member_status_to_set=stopped.member_status_to_set if announce_member_status else None,
     )
     return saved
 
@@ -197,8 +217,11 @@ async def _stop_related_in_tx(
             credit=credit,
             stop_related=False,
         )
+        result = await credit_on_stop_in_tx(
+            session, scope.tenant, related.id, result, today=today, actor=actor
+        )
         saved = await save_new_version(session, related, result.state, actor=actor)
-        await events.record_stopped_in_tx(session, saved, result, member_status_to_set=None)
+        await record_stop_in_tx(session, saved, result, today=today, member_status_to_set=None)
         stopped_ids.append(saved.id)
     return stopped_ids
 
@@ -238,7 +261,7 @@ async def change_payer_in_tx(
     actor: str,
 ) -> StoredSubscription:
     stored = await load_visible(session, scope, subscription_id, for_update=True)
-    await _require_payer_account(session, scope.tenant, request.payer_account_id)
+    await _require_payer_account(session, scope, request.payer_account_id)
     changed = change_payer(
         stored.state,
         await _catalogue(session, scope.tenant),
@@ -259,6 +282,9 @@ async def move_delivery_in_tx(
     actor: str,
 ) -> StoredSubscription:
     stored = await load_visible(session, scope, subscription_id, for_update=True)
+    await require_delivery_address(
+        session, scope.tenant, stored.state.member_id, request.address_no
+    )
     changed = move_delivery(
         stored.state,
         await _catalogue(session, scope.tenant),
@@ -304,5 +330,6 @@ async def delete_subscription_in_tx(
     saved = await save_new_version(
         session, stored, stored.state, actor=actor, deleted_at=datetime.now(UTC)
     )
+    await cancel_pending_stop_in_tx(session, saved.id)
     await events.record_deleted_in_tx(session, saved)
     return saved

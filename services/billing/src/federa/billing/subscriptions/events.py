@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +20,7 @@ from federa.shared.contracts.billing import (
     SUBSCRIPTION_PRICE_CODE_CHANGED,
     SUBSCRIPTION_RESTARTED,
     SUBSCRIPTION_STARTED,
+    SUBSCRIPTION_STOP_SCHEDULED,
     SUBSCRIPTION_STOPPED,
     SubscriptionDeletedV1,
     SubscriptionDeliveryMovedV1,
@@ -26,6 +29,7 @@ from federa.shared.contracts.billing import (
     SubscriptionRestartedV1,
     SubscriptionStartedV1,
     SubscriptionStoppedV1,
+    SubscriptionStopScheduledV1,
 )
 from federa.shared.contracts.registry import EventData, EventSpec
 from federa.shared.envelope import new_event
@@ -80,24 +84,61 @@ async def record_started_in_tx(session: AsyncSession, stored: StoredSubscription
     await _record(session, SUBSCRIPTION_STARTED, stored, data)
 
 
+@dataclass(frozen=True)
+class StopFacts:
+    """What `stopped` and `stop_scheduled` say about a stop: from the command, or from the
+    scheduled stop's row when its day comes."""
+
+    stop_date: date
+    reason_code: str
+    credited: bool
+    related: Sequence[uuid.UUID]
+    member_status_to_set: str | None
+
+    @classmethod
+    def of(
+        cls,
+        stopped: Stopped,
+        *,
+        related: Sequence[uuid.UUID] = (),
+        member_status_to_set: str | None,
+    ) -> StopFacts:
+        [entry] = stopped.entries
+        return cls(
+            entry.effective,
+            entry.reason_code,
+            stopped.credit_period is not None,
+            tuple(related),
+            member_status_to_set,
+        )
+
+
 async def record_stopped_in_tx(
-    session: AsyncSession,
-    stored: StoredSubscription,
-    stopped: Stopped,
-    *,
-    related: Sequence[uuid.UUID] = (),
-    member_status_to_set: str | None,
+    session: AsyncSession, stored: StoredSubscription, facts: StopFacts
 ) -> None:
-    [entry] = stopped.entries
     data = SubscriptionStoppedV1(
         **_ids(stored),
-        stop_date=entry.effective,
-        reason_code=entry.reason_code,
-        credited=stopped.credit_period is not None,
-        related_subscription_ids=list(related),
-        member_status_to_set=member_status_to_set,
+        stop_date=facts.stop_date,
+        reason_code=facts.reason_code,
+        credited=facts.credited,
+        related_subscription_ids=list(facts.related),
+        member_status_to_set=facts.member_status_to_set,
     )
     await _record(session, SUBSCRIPTION_STOPPED, stored, data)
+
+
+async def record_stop_scheduled_in_tx(
+    session: AsyncSession, stored: StoredSubscription, facts: StopFacts
+) -> None:
+    data = SubscriptionStopScheduledV1(
+        **_ids(stored),
+        stop_date=facts.stop_date,
+        reason_code=facts.reason_code,
+        credited=facts.credited,
+        related_subscription_ids=list(facts.related),
+        member_status_to_set=facts.member_status_to_set,
+    )
+    await _record(session, SUBSCRIPTION_STOP_SCHEDULED, stored, data)
 
 
 async def record_price_code_changed_in_tx(

@@ -5,13 +5,15 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.billing.catalogue.store import load_catalogue
 from federa.billing.domain.quote import Quote, quote
-from federa.billing.domain.subscription import LifecycleEntry
+from federa.billing.domain.subscription import LifecycleEntry, delivery_address_on
+from federa.billing.member_addresses import delivery_address
 from federa.billing.member_copy import member_facts
 from federa.billing.scope import Scope, visible_subscriptions
 from federa.billing.storage.tables import lifecycle_entries, members, subscriptions
@@ -116,3 +118,15 @@ async def quote_of(
         use_value_bands=use_value_bands,
     )
     return stored, result, catalogue.settings.currency
+
+
+async def delivery_address_of(
+    session: AsyncSession, stored: StoredSubscription, day: date
+) -> dict[str, Any] | None:
+    """The address of the number in effect on `day` (SPEC §2.2 rule 11)."""
+    return await delivery_address(
+        session,
+        stored.row["tenant"],
+        stored.state.member_id,
+        delivery_address_on(stored.state, day),
+    )

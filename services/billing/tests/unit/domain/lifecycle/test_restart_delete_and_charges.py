@@ -24,6 +24,7 @@ from federa.billing.domain.lifecycle import (
     restart_subscription,
     start_subscription,
     stop_subscription,
+    takes_effect_later,
 )
 from federa.billing.domain.member_facts import MemberFacts
 from federa.billing.domain.periods import Period
@@ -107,13 +108,25 @@ def test_a_restart_cannot_begin_before_the_stop() -> None:
     ).state
     with pytest.raises(ImpossibleDates):
         restart_subscription(
-            stopped, CATALOGUE, today=date(2024, 10, 1), from_date=date(2024, 12, 1)
+            stopped, CATALOGUE, today=date(2025, 2, 1), from_date=date(2024, 12, 1)
         )
 
 
 def test_only_a_stopped_subscription_restarts() -> None:
     with pytest.raises(SubscriptionNotStopped):
         restart_subscription(_started(), CATALOGUE, today=date(2024, 10, 1))
+
+
+def test_a_stop_that_has_not_taken_effect_cannot_be_restarted() -> None:
+    scheduled = stop_subscription(
+        record_charge(_started(), YEAR_2024, free=False), CATALOGUE, today=date(2024, 10, 1)
+    )
+    assert takes_effect_later(scheduled, today=date(2024, 10, 1))
+    assert not takes_effect_later(scheduled, today=date(2025, 1, 1))
+    with pytest.raises(SubscriptionNotStopped, match="stops on 2025-01-01, not yet"):
+        restart_subscription(scheduled.state, CATALOGUE, today=date(2024, 12, 31))
+    restarted = restart_subscription(scheduled.state, CATALOGUE, today=date(2025, 1, 1))
+    assert status_on(restarted.state, date(2025, 1, 1)) is SubscriptionStatus.ACTIVE
 
 
 def test_a_charged_subscription_can_never_be_deleted() -> None:

@@ -1,0 +1,1 @@
+"""Documents: orders, draft invoices, invoices and credit memos; numbering and storage."""

@@ -1,0 +1,1 @@
+"""Open orders and drafts: cancelled, closed at zero, or posted into invoices when paid."""

@@ -1,0 +1,1 @@
+"""Billing runs: planning, the chunk work queue, chunk processing, run state and queries."""
