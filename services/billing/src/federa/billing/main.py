@@ -20,9 +20,11 @@ from federa.billing.http.products import router as products_router
 from federa.billing.http.settlements import router as settlements_router
 from federa.billing.http.setup import router as setup_router
 from federa.billing.http.subscriptions import router as subscriptions_router
+from federa.billing.http.welcome_letters import router as welcome_letters_router
 from federa.billing.storage import (  # noqa: F401  (add their tables to metadata)
     documents_tables,
     settlement_tables,
+    welcome_tables,
 )
 from federa.billing.storage.tables import metadata
 from federa.shared.service import ServiceDefinition, serve
@@ -51,6 +53,7 @@ DEFINITION = ServiceDefinition(
         orders_router,
         invoicing_on_start_router,
         dues_router,
+        welcome_letters_router,
     ],
     subscriptions=SUBSCRIPTIONS,
 )

@@ -260,6 +260,17 @@ PAYER_ACCOUNT_UPDATED = event(
 # Subscriptions
 
 
+class WelcomeLetterV1(EventData):
+    """SPEC §2.2 rule 7: the welcome letter a start asks for. `template`: communications
+    renders `template_code`; `internal_text`: `text` is the letter's body, composed by billing
+    from the price code's, the acquisition channel's and the "member recruits member" texts."""
+
+    # template | internal_text
+    method: str
+    template_code: str | None = None
+    text: str | None = None
+
+
 class SubscriptionStartedV1(EventData):
     """SPEC §2.2 rules 1-5: a subscription exists from its START lifecycle entry."""
 
@@ -283,6 +294,10 @@ class SubscriptionStartedV1(EventData):
     collection_channel: str = "internal"
     acquisition_channel: str | None = None
     campaign: str | None = None
+    # The member who recruited this one ("member recruits member"), when given on start.
+    recruited_by_member_id: UUID | None = None
+    # Rule 7: None when the tenant sends no welcome letter for this start.
+    welcome_letter: WelcomeLetterV1 | None = None
 
 
 class SubscriptionStoppedV1(EventData):

@@ -41,6 +41,9 @@ class SubscriptionStart(Body):
     acquisition_channel: str | None = None
     campaign: str | None = None
     reason: str = "START"
+    # Rule 7: the member who recruited this one, and a welcome template for this start.
+    recruited_by_member_id: UUID | None = None
+    welcome_template: str | None = Field(default=None, min_length=1)
 
 
 class SubscriptionStop(Body):

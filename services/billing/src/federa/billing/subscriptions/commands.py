@@ -35,6 +35,7 @@ from federa.billing.domain.subscription import (
     latest_start,
     status_on,
 )
+from federa.billing.domain.welcome import welcome_letter
 from federa.billing.http.subscription_schemas import (
     DeliveryMove,
     PayerChange,
@@ -60,6 +61,7 @@ from federa.billing.subscriptions.store import (
     save_new_version,
 )
 from federa.billing.tenancy import next_number_in_tx
+from federa.billing.welcome_letters import welcome_settings_of
 from federa.shared.http.problems import Problem
 
 
@@ -130,7 +132,17 @@ async def start_subscription_in_tx(
         reason=request.reason,
     )
     stored = await insert_subscription(session, scope.tenant, started.state, actor=actor)
-    await events.record_started_in_tx(session, stored)
+    welcome = welcome_letter(
+        await welcome_settings_of(session, scope.tenant),
+        product=started.state.product,
+        price_code=started.state.price_code,
+        acquisition_channel=started.state.acquisition_channel,
+        recruited=request.recruited_by_member_id is not None,
+        template_code=request.welcome_template,
+    )
+    await events.record_started_in_tx(
+        session, stored, recruited_by=request.recruited_by_member_id, welcome=welcome
+    )
     # Rule 6: the first charge at once, when the tenant invoices on start.
     await plan_start_billing_in_tx(session, scope.tenant, stored, actor=actor)
     return stored

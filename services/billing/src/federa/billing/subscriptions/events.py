@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.billing.domain.lifecycle import Changed, Stopped
+from federa.billing.domain.welcome import WelcomeLetter
 from federa.billing.subscriptions.store import StoredSubscription
 from federa.shared.contracts.billing import (
     SUBSCRIPTION_DELETED,
@@ -30,6 +31,7 @@ from federa.shared.contracts.billing import (
     SubscriptionStartedV1,
     SubscriptionStoppedV1,
     SubscriptionStopScheduledV1,
+    WelcomeLetterV1,
 )
 from federa.shared.contracts.registry import EventData, EventSpec
 from federa.shared.envelope import new_event
@@ -61,7 +63,13 @@ def _ids(stored: StoredSubscription) -> dict[str, Any]:
     }
 
 
-async def record_started_in_tx(session: AsyncSession, stored: StoredSubscription) -> None:
+async def record_started_in_tx(
+    session: AsyncSession,
+    stored: StoredSubscription,
+    *,
+    recruited_by: uuid.UUID | None = None,
+    welcome: WelcomeLetter | None = None,
+) -> None:
     state = stored.state
     [start] = state.lifecycle
     data = SubscriptionStartedV1(
@@ -80,6 +88,12 @@ async def record_started_in_tx(session: AsyncSession, stored: StoredSubscription
         collection_channel=state.collection_channel.value,
         acquisition_channel=state.acquisition_channel,
         campaign=state.campaign,
+        recruited_by_member_id=recruited_by,
+        welcome_letter=None
+        if welcome is None
+        else WelcomeLetterV1(
+            method=welcome.method.value, template_code=welcome.template_code, text=welcome.text
+        ),
     )
     await _record(session, SUBSCRIPTION_STARTED, stored, data)
 
