@@ -10,12 +10,13 @@ from federa.shared.contracts.billing import SUBSCRIPTION_STARTED
 
 from .conftest import Billing, create_membership
 
-SETUP = {
+PRICE_CODES = [
+    {"product": "MEDLEM", "price_code": "ORD", "template_code": "W-ORD", "text": "Welcome!"}
+]
+SETUP: dict[str, Any] = {
     "method": "internal_text",
     "recruit_text": "A colleague recruited you.",
-    "price_codes": [
-        {"product": "MEDLEM", "price_code": "ORD", "template_code": "W-ORD", "text": "Welcome!"}
-    ],
+    "price_codes": PRICE_CODES,
     "channels": {"FAIR": "Thank you for visiting our stand."},
 }
 
@@ -73,7 +74,7 @@ async def test_a_bad_setup_is_a_422_problem_and_changes_nothing(api: Billing) ->
     await api.call("PUT", "/v1/welcome-letters", SETUP)
     for bad in (
         SETUP | {"method": "carrier_pigeon"},
-        SETUP | {"price_codes": SETUP["price_codes"] * 2},
+        SETUP | {"price_codes": PRICE_CODES * 2},
     ):
         problem = await api.call("PUT", "/v1/welcome-letters", bad, expect=422)
         assert problem["status"] == 422

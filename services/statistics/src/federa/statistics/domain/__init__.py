@@ -1,0 +1,1 @@
+"""Pure rules of the statistics: definitions over facts, no I/O."""

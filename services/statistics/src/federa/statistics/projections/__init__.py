@@ -1,0 +1,1 @@
+"""Read models fed by events; each projector is idempotent and order-safe."""

@@ -1,0 +1,1 @@
+"""Reading the read models: SQL for what scales, the pure rules for the rest."""

@@ -1,0 +1,1 @@
+"""The office's dashboard: server-rendered HTML with server-drawn SVG charts."""
