@@ -180,3 +180,15 @@ async def test_a_members_dues_are_invoiced_paid_by_bank_file_and_counted(
     closed = await call(payments, tenant, "GET", f"/v1/open-items/{invoice['id']}")
     assert closed["remaining"] == 0
     assert (await call(payments, tenant, "GET", "/v1/reconciliation"))["balanced"] is True
+
+    statistics = money_platform["statistics"]
+
+    async def counted() -> Any:
+        finance = await call(
+            statistics, tenant, "GET", "/v1/finance", **{"from": "2025-01-01", "to": "2025-12-31"}
+        )
+        return finance if finance["paid"]["amount"] == ANNUAL_PRICE else None
+
+    finance = await eventually(counted, timeout=30)
+    assert (finance["invoiced"]["count"], finance["invoiced"]["amount"]) == (1, ANNUAL_PRICE)
+    assert finance["outstanding_invoices"]["amount"] == 0

@@ -3,6 +3,8 @@ whose figures are worked out by hand in the comments."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from .conftest import Stats
@@ -52,8 +54,8 @@ async def test_a_posted_order_counts_as_invoiced_and_a_cancelled_one_as_nothing(
     stats: Stats,
 ) -> None:
     h = reference_history(stats.tenant)
-    h.pay("fia-pays", "fia-order", 24000, __import__("datetime").date(2024, 5, 20))
-    h.post("fia-order", __import__("datetime").date(2024, 5, 20))
+    h.pay("fia-pays", "fia-order", 24000, date(2024, 5, 20))
+    h.post("fia-order", date(2024, 5, 20))
     h.cancel("bo-mag-draft")
     await stats.feed(h.events)
     body = await stats.get("/v1/finance", from_="2024-01-01", to="2024-12-31")
