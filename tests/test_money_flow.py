@@ -39,10 +39,10 @@ async def call(
     body: Any = None,
     *,
     expect: int = 200,
-    **params: Any,
+    params: dict[str, Any] | None = None,
 ) -> Any:
     response = await service.client.request(
-        method, path, json=body, params=params or None, headers=service.auth(tenant=tenant)
+        method, path, json=body, params=params, headers=service.auth(tenant=tenant)
     )
     assert response.status_code == expect, response.text
     return response.json() if response.content else None
@@ -108,7 +108,9 @@ async def test_a_members_dues_are_invoiced_paid_by_bank_file_and_counted(
     )
 
     async def payer_account() -> Any:
-        page = await call(billing, tenant, "GET", "/v1/payer-accounts", member_id=member["id"])
+        page = await call(
+            billing, tenant, "GET", "/v1/payer-accounts", params={"member_id": member["id"]}
+        )
         items = page["items"] if isinstance(page, dict) else page
         return items[0] if items else None
 
@@ -185,7 +187,11 @@ async def test_a_members_dues_are_invoiced_paid_by_bank_file_and_counted(
 
     async def counted() -> Any:
         finance = await call(
-            statistics, tenant, "GET", "/v1/finance", **{"from": "2025-01-01", "to": "2025-12-31"}
+            statistics,
+            tenant,
+            "GET",
+            "/v1/finance",
+            params={"from": "2025-01-01", "to": "2025-12-31"},
         )
         return finance if finance["paid"]["amount"] == ANNUAL_PRICE else None
 
