@@ -4,14 +4,19 @@ numbering; to-date credits (rule 29); errors, stop-on-error and retry-failed."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from federa.billing.domain.numbering import is_gapless
+from federa.billing.documents.numbering import reserve_numbers_in_tx
+from federa.billing.documents.store import peek_blocks_in_tx
+from federa.billing.domain.documents import DocumentDraft, DocumentKind
+from federa.billing.domain.numbering import NumberBlock, is_gapless
+from federa.billing.runs import chunks
 from federa.billing.runs.worker import RunWorker, running_worker
 from federa.shared.payment_reference import is_valid_reference, parse_reference
 from federa.shared.testing.harness import RunningService
@@ -286,3 +291,39 @@ async def test_errors_are_logged_per_subscription_and_the_rest_is_charged(runs: 
     assert (await runs.call("GET", f"/v1/billing-runs/{run['id']}/errors"))["items"] == []
     log = await runs.count("billing_log", "subscription_id = CAST(:s AS uuid)", s=broken)
     assert log == 1
+
+
+async def test_a_chunk_that_finds_its_numbers_taken_meanwhile_numbers_again(
+    runs: Billing, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A chunk prepares its rows and events with the numbers it expects before it reserves
+    them; when another transaction reserved first, what is stored and published carries the
+    numbers the chunk really got: after the others', none twice, none skipped."""
+    await populate(runs, 3, both_every=100)
+    taken: list[int] = []
+
+    async def peek_then_lose_the_race(
+        session: AsyncSession, tenant: str, drafts: Sequence[DocumentDraft]
+    ) -> dict[DocumentKind, NumberBlock]:
+        expected = await peek_blocks_in_tx(session, tenant, drafts)
+        if not taken:
+            async with runs.service.runtime.db.transaction() as other:
+                block = await reserve_numbers_in_tx(other, tenant, DocumentKind.INVOICE, 2)
+                taken.extend(block)
+        return expected
+
+    monkeypatch.setattr(chunks, "peek_blocks_in_tx", peek_then_lose_the_race)
+    await finished(runs, (await start_run(runs))["id"])
+
+    docs = await all_documents(runs)
+    numbers = sorted(int(d["document_no"]) for d in docs)
+    assert len(numbers) == 3
+    assert is_gapless(taken + numbers)
+    assert min(numbers) == max(taken) + 1
+    events = {
+        e["data"]["document_id"]: e["data"]
+        for e in await runs.outbox("federa.billing.document.issued.v1")
+    }
+    for doc in docs:
+        assert events[doc["id"]]["document_no"] == doc["document_no"]
+        assert events[doc["id"]]["payment_reference"] == doc["payment_reference"]

@@ -18,6 +18,9 @@ _RESERVE = text(
 )
 
 
+_PEEK = text("SELECT last_number FROM number_sequences WHERE tenant = :tenant AND kind = :kind")
+
+
 def sequence_of(kind: DocumentKind) -> str:
     """Each document kind numbers in a sequence of its own (SPEC §2.2 *Document*: orders,
     invoices and credit memos have separate sequences)."""
@@ -35,3 +38,15 @@ async def reserve_numbers_in_tx(
         _RESERVE, {"tenant": tenant, "kind": sequence_of(kind), "count": count}
     )
     return NumberBlock.ending_at(int(result.scalar_one()), count)
+
+
+async def peek_numbers_in_tx(
+    session: AsyncSession, tenant: str, kind: DocumentKind, count: int
+) -> NumberBlock:
+    """The block `reserve_numbers_in_tx` would give if no one reserved before it: read without
+    a lock, so a caller can prepare its rows before it takes the lock, and must compare."""
+    if count == 0:
+        return NumberBlock(1, 0)
+    result = await session.execute(_PEEK, {"tenant": tenant, "kind": sequence_of(kind)})
+    last = result.scalar_one_or_none()
+    return NumberBlock(int(last or 0) + 1, count)

@@ -4,15 +4,20 @@ transaction; read back as the domain's lines for credits."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from federa.billing.documents.numbering import reserve_numbers_in_tx, sequence_of
+from federa.billing.documents.numbering import (
+    peek_numbers_in_tx,
+    reserve_numbers_in_tx,
+    sequence_of,
+)
 from federa.billing.domain.documents import (
     DocumentDraft,
     DocumentKind,
@@ -46,8 +51,10 @@ class IssuedDocument:
     def document_no(self) -> str:
         return str(self.number)
 
-    @property
+    @cached_property
     def payment_reference(self) -> str:
+        # Read for the document's row and again for its event; the check digit is not free
+        # for a chunk's hundreds of documents.
         return payment_reference(self.draft.kind.reference_series, self.number)
 
     @property
@@ -67,6 +74,65 @@ async def payer_numbers(
     return {row.id: row.number for row in rows}
 
 
+def _counts(drafts: Sequence[DocumentDraft]) -> dict[DocumentKind, int]:
+    return {kind: sum(1 for d in drafts if d.kind is kind) for kind in DocumentKind}
+
+
+async def reserve_blocks_in_tx(
+    session: AsyncSession, tenant: str, drafts: Sequence[DocumentDraft]
+) -> dict[DocumentKind, NumberBlock]:
+    """One block per kind for `drafts`. From here to the commit the sequence rows are locked."""
+    return {
+        kind: await reserve_numbers_in_tx(session, tenant, kind, count)
+        for kind, count in _counts(drafts).items()
+    }
+
+
+async def peek_blocks_in_tx(
+    session: AsyncSession, tenant: str, drafts: Sequence[DocumentDraft]
+) -> dict[DocumentKind, NumberBlock]:
+    """The blocks `reserve_blocks_in_tx` gives if no other transaction reserves first."""
+    return {
+        kind: await peek_numbers_in_tx(session, tenant, kind, count)
+        for kind, count in _counts(drafts).items()
+    }
+
+
+def issue_drafts(
+    drafts: Sequence[DocumentDraft],
+    blocks: Mapping[DocumentKind, NumberBlock],
+    *,
+    tenant: str,
+    currency: str,
+    payer_numbers: Mapping[uuid.UUID, int],
+    billing_run_id: uuid.UUID | None,
+    created_by: str,
+    credited_numbers: Mapping[uuid.UUID, str] | None = None,
+) -> list[IssuedDocument]:
+    """The drafts with their numbers: each kind's block handed out in the drafts' order."""
+    issued: list[IssuedDocument] = []
+    for kind in DocumentKind:
+        of_kind = [d for d in drafts if d.kind is kind]
+        for draft, number in zip(of_kind, blocks[kind], strict=True):
+            issued.append(
+                IssuedDocument(
+                    draft=draft,
+                    number=number,
+                    tenant=tenant,
+                    currency=currency,
+                    payer_number=payer_numbers.get(draft.payer),
+                    billing_run_id=billing_run_id,
+                    created_by=created_by,
+                    credits_document_no=(
+                        None
+                        if draft.credits is None or credited_numbers is None
+                        else credited_numbers.get(draft.credits)
+                    ),
+                )
+            )
+    return issued
+
+
 async def number_documents_in_tx(
     session: AsyncSession,
     tenant: str,
@@ -80,28 +146,17 @@ async def number_documents_in_tx(
     """Reserve one block per kind and give the drafts their numbers in order. Call it as late
     in the transaction as possible: from here to the commit the sequence rows are locked."""
     numbers = await payer_numbers(session, (d.payer for d in drafts))
-    issued: list[IssuedDocument] = []
-    for kind in DocumentKind:
-        of_kind = [d for d in drafts if d.kind is kind]
-        block: NumberBlock = await reserve_numbers_in_tx(session, tenant, kind, len(of_kind))
-        for draft, number in zip(of_kind, block, strict=True):
-            issued.append(
-                IssuedDocument(
-                    draft=draft,
-                    number=number,
-                    tenant=tenant,
-                    currency=currency,
-                    payer_number=numbers.get(draft.payer),
-                    billing_run_id=billing_run_id,
-                    created_by=created_by,
-                    credits_document_no=(
-                        None
-                        if draft.credits is None or credited_numbers is None
-                        else credited_numbers.get(draft.credits)
-                    ),
-                )
-            )
-    return issued
+    blocks = await reserve_blocks_in_tx(session, tenant, drafts)
+    return issue_drafts(
+        drafts,
+        blocks,
+        tenant=tenant,
+        currency=currency,
+        payer_numbers=numbers,
+        billing_run_id=billing_run_id,
+        created_by=created_by,
+        credited_numbers=credited_numbers,
+    )
 
 
 def _document_row(doc: IssuedDocument, now: datetime) -> Row:
@@ -174,16 +229,28 @@ async def copy_in_tx(session: AsyncSession, table: str, rows: Sequence[Row]) -> 
         await copy_rows_in_tx(session, table, columns, [tuple(r[c] for c in columns) for r in rows])
 
 
-async def insert_documents_in_tx(session: AsyncSession, issued: Sequence[IssuedDocument]) -> None:
-    if not issued:
-        return
+@dataclass(frozen=True)
+class DocumentRows:
+    documents: list[Row]
+    lines: list[Row]
+
+
+def document_rows(issued: Sequence[IssuedDocument]) -> DocumentRows:
     now = datetime.now(UTC)
-    await copy_in_tx(session, documents.name, [_document_row(doc, now) for doc in issued])
-    await copy_in_tx(
-        session,
-        document_lines.name,
+    return DocumentRows(
+        [_document_row(doc, now) for doc in issued],
         [_line_row(doc.draft.id, line) for doc in issued for line in doc.draft.lines],
     )
+
+
+async def copy_documents_in_tx(session: AsyncSession, rows: DocumentRows) -> None:
+    await copy_in_tx(session, documents.name, rows.documents)
+    await copy_in_tx(session, document_lines.name, rows.lines)
+
+
+async def insert_documents_in_tx(session: AsyncSession, issued: Sequence[IssuedDocument]) -> None:
+    if issued:
+        await copy_documents_in_tx(session, document_rows(issued))
 
 
 def line_of(row: Row) -> DocumentLine:

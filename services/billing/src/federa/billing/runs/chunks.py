@@ -23,18 +23,24 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.billing.catalogue.store import load_catalogue
-from federa.billing.documents.events import record_issued_in_tx
+from federa.billing.documents.events import issued_event
 from federa.billing.documents.settings import InvoicingSettings, invoicing_settings_of
 from federa.billing.documents.store import (
+    DocumentRows,
+    copy_documents_in_tx,
     copy_in_tx,
-    insert_documents_in_tx,
+    document_rows,
+    issue_drafts,
     lines_of,
-    number_documents_in_tx,
+    payer_numbers,
+    peek_blocks_in_tx,
+    reserve_blocks_in_tx,
 )
 from federa.billing.domain.catalogue import Catalogue
 from federa.billing.domain.documents import (
     Charge,
     DocumentDraft,
+    DocumentKind,
     InvoicingMode,
     build_documents,
 )
@@ -43,6 +49,7 @@ from federa.billing.domain.grouping import DocumentGrouping
 from federa.billing.domain.ids import MemberId, OrganisationId, PayerId
 from federa.billing.domain.lifecycle import record_charge
 from federa.billing.domain.member_facts import MemberFacts
+from federa.billing.domain.numbering import NumberBlock
 from federa.billing.domain.quote import quote
 from federa.billing.domain.subscription import SubscriptionState, payer_on
 from federa.billing.domain.to_date_adjustment import (
@@ -63,6 +70,8 @@ from federa.billing.storage.documents_tables import (
 from federa.billing.storage.tables import lifecycle_entries, members, subscriptions
 from federa.billing.subscriptions.store import entry_of, state_of
 from federa.shared.db import Database
+from federa.shared.envelope import CloudEvent
+from federa.shared.messaging.outbox import record_events_in_tx
 
 Row = dict[str, Any]
 
@@ -497,30 +506,7 @@ async def _store(
     if report:
         await session.execute(insert(billing_run_report), report)
     if not run["dry_run"]:
-        # From here to the commit the number sequences are locked: only inserts follow.
-        issued = await number_documents_in_tx(
-            session,
-            run["tenant"],
-            [*invoices, *memos],
-            currency=run["currency"],
-            billing_run_id=run["id"],
-            created_by=f"billing-run:{run['id']}",
-            credited_numbers=credited_numbers,
-        )
-        await insert_documents_in_tx(session, issued)
-        await copy_in_tx(session, billing_log.name, _log_rows(run, billed, invoices, memos))
-        for memo in memos:
-            credited = [c.subscription_id for c in credited_periods(memo)]
-            await session.execute(
-                update(billing_log)
-                .where(
-                    billing_log.c.document_id == memo.credits,
-                    billing_log.c.subscription_id.in_(credited),
-                    billing_log.c.entry_kind == "charge",
-                )
-                .values(credited_by_document_id=memo.id)
-            )
-        await record_issued_in_tx(session, issued, correlation_id=str(run["id"]))
+        await _issue(session, run, billed, invoices, memos, credited_numbers)
     await finish_chunk_in_tx(
         session,
         run["id"],
@@ -529,6 +515,68 @@ async def _store(
         worker=worker,
         failure=billed.failure,
     )
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A chunk's numbered documents as the rows and events to write."""
+
+    blocks: dict[DocumentKind, NumberBlock]
+    rows: DocumentRows
+    events: list[CloudEvent]
+
+
+async def _issue(
+    session: AsyncSession,
+    run: Row,
+    billed: _Billed,
+    invoices: list[DocumentDraft],
+    memos: list[DocumentDraft],
+    credited_numbers: dict[uuid.UUID, str],
+) -> None:
+    """Number and write the chunk's documents, their billing log and their events.
+
+    The number sequences stay locked from the reservation to the commit, and a second worker
+    waits for them, so the chunk prepares its rows and events (most of its CPU after pricing)
+    before it reserves, with the numbers it would get if no one reserved first; should another
+    chunk have taken numbers meanwhile, it prepares them again with the block it got. Only the
+    writes and the commit are left inside the lock."""
+    drafts = [*invoices, *memos]
+    payers = await payer_numbers(session, (d.payer for d in drafts))
+
+    def prepare(blocks: dict[DocumentKind, NumberBlock]) -> _Prepared:
+        issued = issue_drafts(
+            drafts,
+            blocks,
+            tenant=run["tenant"],
+            currency=run["currency"],
+            payer_numbers=payers,
+            billing_run_id=run["id"],
+            created_by=f"billing-run:{run['id']}",
+            credited_numbers=credited_numbers,
+        )
+        events = [issued_event(doc, correlation_id=str(run["id"])) for doc in issued]
+        return _Prepared(blocks, document_rows(issued), events)
+
+    log_rows = _log_rows(run, billed, invoices, memos)
+    prepared = prepare(await peek_blocks_in_tx(session, run["tenant"], drafts))
+    blocks = await reserve_blocks_in_tx(session, run["tenant"], drafts)
+    if blocks != prepared.blocks:
+        prepared = prepare(blocks)
+    await copy_documents_in_tx(session, prepared.rows)
+    await copy_in_tx(session, billing_log.name, log_rows)
+    for memo in memos:
+        credited = [c.subscription_id for c in credited_periods(memo)]
+        await session.execute(
+            update(billing_log)
+            .where(
+                billing_log.c.document_id == memo.credits,
+                billing_log.c.subscription_id.in_(credited),
+                billing_log.c.entry_kind == "charge",
+            )
+            .values(credited_by_document_id=memo.id)
+        )
+    await record_events_in_tx(session, prepared.events, copy=True)
 
 
 async def process_chunk(
