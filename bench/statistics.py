@@ -186,7 +186,7 @@ async def run(settings: Settings, args: argparse.Namespace) -> None:
             timings.append((time.perf_counter() - t0) * 1000)
             rows = len(response.json()["rows"])
         timings.sort()
-        rebuilt = await rebuild(service.runtime.db, tenant=tenant, batch=200)
+        rebuilt = await rebuild(service.runtime.db, tenant=tenant)
     rate = events / project_seconds
     rebuild_rate = rebuilt.events / rebuilt.seconds if rebuilt.seconds else 0.0
     print(

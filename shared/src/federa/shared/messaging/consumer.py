@@ -34,17 +34,24 @@ from federa.shared.messaging.inbox import claim_in_tx
 log = logging.getLogger(__name__)
 
 Handler = Callable[[AsyncSession, CloudEvent, D], Awaitable[None]]
+# Records `event` in the consumer's inbox within the session's transaction; False if it was
+# there already. `claim_in_tx` by default.
+Claim = Callable[[AsyncSession, str, CloudEvent], Awaitable[bool]]
 
 
 @dataclass(frozen=True)
 class Subscription(Generic[D]):
     spec: EventSpec[D]
     handler: Handler[D]
+    # A service may claim in a statement that also writes its first effect (statistics
+    # archives every event in the claim's round trip); it must write the inbox row all the
+    # same, in the transaction the handler runs in.
+    claim: Claim | None = None
 
 
-def on(spec: EventSpec[D], handler: Handler[D]) -> Subscription[D]:
+def on(spec: EventSpec[D], handler: Handler[D], *, claim: Claim | None = None) -> Subscription[D]:
     """`on(MEMBER_REGISTERED, on_member_registered)`: one line per consumed event type."""
-    return Subscription(spec, handler)
+    return Subscription(spec, handler, claim)
 
 
 class ConsumerMetrics:
@@ -102,7 +109,8 @@ class Consumer:
             log.error("%s rejects %s %s: %s", self.service, event.type, event.id, exc)
             raise RejectMessage from exc
         async with self._db.transaction() as session:
-            if not await claim_in_tx(session, self.service, event):
+            claim = sub.claim or claim_in_tx
+            if not await claim(session, self.service, event):
                 self._count(event.type, "duplicate")
                 return "duplicate"
             await sub.handler(session, event, data)

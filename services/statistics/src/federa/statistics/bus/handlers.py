@@ -1,8 +1,8 @@
 """What the statistics service does with the events it consumes: all of them.
 
-Every event is archived (the raw envelope: the event log and the rebuild read it) and then
-projected by the read model that cares about its type, in the same transaction as the inbox
-claim. Types nobody projects are still archived and logged.
+Every event is archived (the raw envelope: the event log and the rebuild read it) in the
+statement that claims it in the inbox, and then projected by the read model that cares about
+its type, in the same transaction. Types nobody projects are still archived and logged.
 """
 
 from __future__ import annotations
@@ -20,10 +20,11 @@ from federa.shared.messaging.consumer import Subscription, on
 from federa.statistics.projections import copies, finance
 from federa.statistics.projections.subscriptions import (
     SUBSCRIPTION_EVENTS,
-    lock_subscription_in_tx,
+    lock_key,
     refresh_subscription_in_tx,
 )
-from federa.statistics.storage.archive import archive_in_tx
+from federa.statistics.storage.archive import claim_and_archive_in_tx
+from federa.statistics.storage.writes import flush_writes_in_tx
 
 Projector = Callable[[AsyncSession, CloudEvent, Any], Awaitable[None]]
 
@@ -57,21 +58,47 @@ PROJECTORS: dict[str, Projector] = {
 }
 
 
+# Projectors that only write (order-independent upserts and insert-once facts) and, with
+# refreshes deferred, only note the subscriptions to refold: a rebuild may buffer their writes.
+# Every other projector reads the read models, so the buffer is flushed before it runs.
+WRITE_ONLY: frozenset[Projector] = frozenset(
+    {
+        copies.on_member_changed,
+        copies.on_organisation_changed,
+        copies.on_payer_account_changed,
+        copies.on_price_code_changed,
+        finance.on_document_issued,
+        finance.on_document_posted,
+        finance.on_credit_memo_issued,
+        finance.on_payment_received,
+        finance.on_payment_applied,
+        finance.on_receivable_closed,
+        on_subscription_event,
+    }
+)
+
+
 async def project_in_tx(session: AsyncSession, event: CloudEvent, data: EventData) -> None:
     """Apply one archived event to the read models (the consumer and the rebuild)."""
     projector = PROJECTORS.get(event.type)
-    if projector is not None:
-        await projector(session, event, data)
+    if projector is None:
+        return
+    if projector not in WRITE_ONLY:
+        await flush_writes_in_tx(session)
+    await projector(session, event, data)
 
 
-async def on_any_event(session: AsyncSession, event: CloudEvent, data: EventData) -> None:
+async def claim_in_tx(session: AsyncSession, consumer: str, event: CloudEvent) -> bool:
+    """The inbox claim, with the event archived in the same statement."""
+    locks = []
     if event.type.startswith(SUBSCRIPTION_EVENTS):
         # Taken before archiving, so a concurrent fold of the same subscription sees this one.
-        await lock_subscription_in_tx(session, uuid.UUID(str(event.data["subscription_id"])))
-    await archive_in_tx(session, event)
-    await project_in_tx(session, event, data)
+        locks.append(lock_key(uuid.UUID(str(event.data["subscription_id"]))))
+    return await claim_and_archive_in_tx(session, consumer, event, locks=locks)
 
 
 SUBSCRIPTIONS: list[Subscription[Any]] = [
-    on(spec, on_any_event) for spec in REGISTRY.all() if spec.service != "statistics"
+    on(spec, project_in_tx, claim=claim_in_tx)
+    for spec in REGISTRY.all()
+    if spec.service != "statistics"
 ]

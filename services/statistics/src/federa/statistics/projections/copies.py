@@ -3,28 +3,37 @@ order-safe upsert on the aggregate's version."""
 
 from __future__ import annotations
 
-from sqlalchemy import text, update
+from typing import Any
+
+from sqlalchemy import Table, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.shared.contracts.billing import PayerAccountStateV1, PriceCodeStateV1
 from federa.shared.contracts.members import MemberErasedV1, MemberState, OrganisationStateV1
 from federa.shared.envelope import CloudEvent
-from federa.shared.projection import (
-    SCRUBBED_FIELDS,
-    keep_member_copy_in_tx,
-    scrub_member_copy_in_tx,
-    upsert_if_newer_in_tx,
-)
+from federa.shared.projection import SCRUBBED_FIELDS, scrub_member_copy_in_tx
 from federa.statistics.storage.tables import (
     members,
     organisations,
     payers,
     price_codes,
 )
+from federa.statistics.storage.writes import upsert_if_newer, write_in_tx
+
+
+async def _upsert_in_tx(
+    session: AsyncSession, table: Table, values: dict[str, Any], key: str
+) -> None:
+    await write_in_tx(session, upsert_if_newer(table, tuple(sorted(values)), (key,)), values)
 
 
 async def on_member_changed(session: AsyncSession, event: CloudEvent, data: MemberState) -> None:
-    await keep_member_copy_in_tx(session, members, event, data)
+    # What `federa.shared.projection.keep_member_copy_in_tx` does, as a write the rebuild
+    # can buffer.
+    state = data.model_dump()
+    values = {c.name: state[c.name] for c in members.columns if c.name in state}
+    values.update(member_id=data.member_id, tenant=event.tenant, version=event.aggregateversion)
+    await _upsert_in_tx(session, members, values, "member_id")
 
 
 async def on_member_erased(session: AsyncSession, event: CloudEvent, data: MemberErasedV1) -> None:
@@ -61,7 +70,7 @@ WHERE tenant = :tenant AND member_id = :member
 async def on_organisation_changed(
     session: AsyncSession, event: CloudEvent, data: OrganisationStateV1
 ) -> None:
-    await upsert_if_newer_in_tx(
+    await _upsert_in_tx(
         session,
         organisations,
         {
@@ -73,14 +82,14 @@ async def on_organisation_changed(
             "ancestor_ids": data.ancestor_ids,
             "version": event.aggregateversion,
         },
-        key=["organisation_id"],
+        "organisation_id",
     )
 
 
 async def on_payer_account_changed(
     session: AsyncSession, event: CloudEvent, data: PayerAccountStateV1
 ) -> None:
-    await upsert_if_newer_in_tx(
+    await _upsert_in_tx(
         session,
         payers,
         {
@@ -91,7 +100,7 @@ async def on_payer_account_changed(
             "name": data.name,
             "version": event.aggregateversion,
         },
-        key=["payer_account_id"],
+        "payer_account_id",
     )
 
 
@@ -105,7 +114,7 @@ def term_months(data: PriceCodeStateV1) -> int:
 async def on_price_code_changed(
     session: AsyncSession, event: CloudEvent, data: PriceCodeStateV1
 ) -> None:
-    await upsert_if_newer_in_tx(
+    await _upsert_in_tx(
         session,
         price_codes,
         {
@@ -116,5 +125,5 @@ async def on_price_code_changed(
             "term_months": term_months(data),
             "version": event.aggregateversion,
         },
-        key=["price_code_id"],
+        "price_code_id",
     )

@@ -6,10 +6,11 @@ so the facts come out the same in any arrival order.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects.postgresql import Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.shared.contracts.billing import (
@@ -26,7 +27,7 @@ from federa.shared.contracts.payments import (
 )
 from federa.shared.envelope import CloudEvent
 from federa.statistics.projections.subscriptions import (
-    lock_subscription_in_tx,
+    lock_subscriptions_in_tx,
     refresh_subscription_in_tx,
 )
 from federa.statistics.storage.tables import (
@@ -36,6 +37,7 @@ from federa.statistics.storage.tables import (
     payments,
     subscription_charges,
 )
+from federa.statistics.storage.writes import insert_once, write_in_tx
 
 # Lines that are not the subscription's own revenue: a gift is the payer's, postage is
 # passed on to the postal operator.
@@ -45,7 +47,14 @@ _NOT_REVENUE = frozenset({"gift", "postage"})
 async def _document_in_tx(session: AsyncSession, values: dict[str, Any]) -> None:
     """Insert the document row or fill in the columns this event owns; columns another
     event owns are kept, and shared ones are filled only where still empty."""
-    statement = insert(documents).values(values)
+    await write_in_tx(session, _document_upsert(tuple(sorted(values))), values)
+
+
+@functools.lru_cache(maxsize=32)
+def _document_upsert(columns: tuple[str, ...]) -> Insert:
+    # One statement per shape (a handful of event kinds), with bind parameters: building it
+    # and its cache key for every event cost more CPU than running it.
+    statement = insert(documents).values({c: bindparam(c) for c in columns})
     owned = {"cancelled_reason", "closed_on", "closed_how", "invoice_no", "invoiced_on"}
     updates = {
         k: (
@@ -53,12 +62,10 @@ async def _document_in_tx(session: AsyncSession, values: dict[str, Any]) -> None
             if k in owned
             else func.coalesce(documents.c[k], statement.excluded[k])
         )
-        for k in values
+        for k in columns
         if k not in ("document_id", "tenant")
     }
-    await session.execute(
-        statement.on_conflict_do_update(index_elements=["document_id"], set_=updates)
-    )
+    return statement.on_conflict_do_update(index_elements=["document_id"], set_=updates)
 
 
 async def _charges_in_tx(
@@ -72,8 +79,7 @@ async def _charges_in_tx(
     touched = sorted(
         {ln.subscription_id for ln in lines if ln.subscription_id and ln.kind not in _NOT_REVENUE}
     )
-    for subscription_id in touched:
-        await lock_subscription_in_tx(session, subscription_id)
+    await lock_subscriptions_in_tx(session, touched)
     rows = [
         {
             "source_id": source_id,
@@ -89,7 +95,7 @@ async def _charges_in_tx(
         if ln.subscription_id and ln.kind not in _NOT_REVENUE
     ]
     if rows:
-        await session.execute(insert(subscription_charges).values(rows).on_conflict_do_nothing())
+        await write_in_tx(session, insert_once(subscription_charges, tuple(rows[0])), rows)
     for subscription_id in touched:
         await refresh_subscription_in_tx(session, tenant, subscription_id)
 
@@ -165,8 +171,7 @@ async def on_document_cancelled(
         .distinct()
     )
     touched = sorted(r.subscription_id for r in rows)
-    for subscription_id in touched:
-        await lock_subscription_in_tx(session, subscription_id)
+    await lock_subscriptions_in_tx(session, touched)
     for subscription_id in touched:
         await refresh_subscription_in_tx(session, event.tenant, subscription_id)
 
@@ -174,35 +179,32 @@ async def on_document_cancelled(
 async def on_credit_memo_issued(
     session: AsyncSession, event: CloudEvent, data: CreditMemoIssuedV1
 ) -> None:
-    await session.execute(
-        insert(credit_memos)
-        .values(
-            credit_memo_id=data.credit_memo_id,
-            tenant=event.tenant,
-            credited_document_id=data.credited_document_id,
-            member_id=data.member_id,
-            organisation_id=data.organisation_id,
-            posting_date=data.posting_date,
-            total_amount=data.total_amount,
-        )
-        .on_conflict_do_nothing()
-    )
+    values = {
+        "credit_memo_id": data.credit_memo_id,
+        "tenant": event.tenant,
+        "credited_document_id": data.credited_document_id,
+        "member_id": data.member_id,
+        "organisation_id": data.organisation_id,
+        "posting_date": data.posting_date,
+        "total_amount": data.total_amount,
+    }
+    await write_in_tx(session, insert_once(credit_memos, tuple(values)), values)
     await _charges_in_tx(session, event.tenant, data.credit_memo_id, data.lines, credit=True)
 
 
 async def on_payment_received(
     session: AsyncSession, event: CloudEvent, data: PaymentReceivedV1
 ) -> None:
-    statement = insert(payments).values(
-        payment_id=data.payment_id,
-        tenant=event.tenant,
-        amount=data.amount,
-        currency=data.currency,
-        value_date=data.value_date,
-        payer_account_id=data.payer_account_id,
-        source=data.source,
-    )
-    await session.execute(statement.on_conflict_do_nothing())
+    values = {
+        "payment_id": data.payment_id,
+        "tenant": event.tenant,
+        "amount": data.amount,
+        "currency": data.currency,
+        "value_date": data.value_date,
+        "payer_account_id": data.payer_account_id,
+        "source": data.source,
+    }
+    await write_in_tx(session, insert_once(payments, tuple(values)), values)
 
 
 async def on_payment_applied(
@@ -221,7 +223,7 @@ async def on_payment_applied(
         for i, a in enumerate(data.allocations)
     ]
     if rows:
-        await session.execute(insert(allocations).values(rows).on_conflict_do_nothing())
+        await write_in_tx(session, insert_once(allocations, tuple(rows[0])), rows)
 
 
 async def on_receivable_closed(
