@@ -100,6 +100,7 @@ def processes(
         "FEDERA_PG_URL": infrastructure.pg_url,
         "FEDERA_AMQP_URL": infrastructure.amqp_url,
         "FEDERA_LOG_JSON": "false",
+        "FEDERA_DB_POOL_SIZE": "3",
         "PYTHONUNBUFFERED": "1",
     }
     by_name = {

@@ -40,6 +40,7 @@ def worker_environment(settings: Settings) -> dict[str, str]:
         "FEDERA_RETRY_BASE_SECONDS": str(settings.retry_base_seconds),
         "FEDERA_RELAY_POLL_SECONDS": str(settings.relay_poll_seconds),
         "FEDERA_LOG_JSON": "false",
+        "FEDERA_DB_POOL_SIZE": str(settings.db_pool_size),
         "FEDERA_LOG_LEVEL": "WARNING",
     }
 

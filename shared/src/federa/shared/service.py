@@ -117,7 +117,7 @@ def create_app(
     tracing = tracer_provider(settings, extra_processor=span_processor)
     instrument_database(tracing, settings)
     names = BusNames(settings.namespace)
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, pool_size=settings.db_pool_size)
     broker = build_broker(settings, registry, tracing)
     relay_broker = build_relay_broker(settings)
     relay = OutboxRelay(

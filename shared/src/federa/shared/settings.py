@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     port: int | None = None
 
     migrate_on_start: bool = True
+    # Connections a process keeps open (and as many more under a burst). The tests run many
+    # services and workers against one server, so they keep it small.
+    db_pool_size: int = Field(default=10, ge=1, le=100)
     relay_enabled: bool = True
     relay_batch_size: int = Field(default=200, ge=1, le=5000)
     relay_poll_seconds: float = Field(default=1.0, gt=0)

@@ -75,6 +75,9 @@ class Namespaces:
                 "relay_poll_seconds": 0.5,
                 "delivery_limit": 3,
                 "retry_base_seconds": 0.1,
+                # A run holds dozens of services and workers open against one server with
+                # max_connections 100.
+                "db_pool_size": 2,
             }
             return Settings.model_validate(values | overrides)
 

@@ -58,7 +58,7 @@ def build_worker(settings: Settings, *, prefetch: int = PREFETCH) -> RunWorker:
     registry = CollectorRegistry()
     tracing = tracer_provider(settings)
     names = BusNames(settings.namespace)
-    db = Database(settings.database_url, pool_size=4)
+    db = Database(settings.database_url, pool_size=min(4, settings.db_pool_size))
     broker = build_broker(settings, registry, tracing)
     relay_broker = build_relay_broker(settings)
     relay = OutboxRelay(
