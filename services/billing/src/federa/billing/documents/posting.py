@@ -35,51 +35,13 @@ async def post_draft_in_tx(session: AsyncSession, scope: Scope, document_id: uui
             f"Document {row['document_no']} is a {row['status']} {row['kind']}; only open "
             "draft invoices are posted here.",
         )
-    block = await reserve_numbers_in_tx(session, scope.tenant, DocumentKind.INVOICE, 1)
-    invoice_no = str(block.first)
-    reference = payment_reference(ReferenceSeries.INVOICE, block.first)
-    now = datetime.now(UTC)
-    values = {
-        "kind": DocumentKind.INVOICE.value,
-        "status": "posted",
-        "invoice_no": invoice_no,
-        "posted_from": DocumentKind.DRAFT_INVOICE.value,
-        "posted_at": now,
-        "payment_reference": reference,
-        "version": row["version"] + 1,
-    }
-    await session.execute(update(documents).where(documents.c.id == document_id).values(**values))
-    posted = {**row, **values}
-    await record_event_in_tx(
-        session,
-        new_event(
-            DOCUMENT_POSTED,
-            DocumentPostedV1(
-                document_id=document_id,
-                posted_from=DocumentKind.DRAFT_INVOICE.value,
-                invoice_no=invoice_no,
-                payer_account_id=row["payer_account_id"],
-                member_id=row["member_id"],
-                organisation_id=row["organisation_id"],
-                posting_date=row["posting_date"],
-                due_date=row["due_date"],
-                currency=row["currency"],
-                total_amount=row["total_amount"],
-                vat_amount=row["vat_amount"],
-                payment_reference=reference,
-            ),
-            subject=str(document_id),
-            tenant=scope.tenant,
-            aggregate_version=posted["version"],
-        ),
-    )
-    return posted
+    return await post_into_invoice_in_tx(session, row, posted_from=DocumentKind.DRAFT_INVOICE.value)
 
 
 async def post_into_invoice_in_tx(session: AsyncSession, row: Row, *, posted_from: str) -> Row:
-    """Post the locked open document `row` (an order when paid, SPEC §2.2 rule 28 and flow
-    F4) into an invoice, as `post_draft_in_tx` posts a draft: the next gapless invoice number,
-    an invoice payment reference, `billing.document.posted`."""
+    """Post the locked open document `row` (a draft, or an order when paid: SPEC §2.2 rule 28
+    and flow F4) into an invoice: the next gapless invoice number, an invoice payment
+    reference, `billing.document.posted`."""
     block = await reserve_numbers_in_tx(session, row["tenant"], DocumentKind.INVOICE, 1)
     invoice_no = str(block.first)
     reference = payment_reference(ReferenceSeries.INVOICE, block.first)
