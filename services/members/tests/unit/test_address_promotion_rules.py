@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from federa.members.alternative_addresses import promoted_values, seconds_until_next_run
+from federa.members.alternative_addresses import promoted_values
 from federa.members.domain.household import ADDRESS_FIELDS
+from federa.shared.daily import seconds_until_next_run
 
 
 def test_a_promoted_address_sets_every_address_field_of_the_member() -> None:

@@ -20,7 +20,7 @@ from faststream.rabbit import Channel, RabbitBroker
 from faststream.rabbit.opentelemetry import RabbitTelemetryMiddleware
 from faststream.rabbit.prometheus import RabbitPrometheusMiddleware
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
-from opentelemetry.sdk.trace import SpanProcessor
+from opentelemetry.sdk.trace import SpanProcessor, TracerProvider
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy import MetaData
 
@@ -104,6 +104,25 @@ async def prepare_database(db: Database, settings: Settings, migrations_dir: Pat
     await upgrade(db, migrations_dir)
 
 
+def build_relay(
+    settings: Settings, db: Database, names: BusNames, tracing: TracerProvider
+) -> tuple[OutboxRelay, RabbitBroker]:
+    """The process's outbox relay on a broker of its own, woken by every commit that wrote
+    events (services and billing workers alike)."""
+    relay_broker = build_relay_broker(settings)
+    relay = OutboxRelay(
+        db.engine,
+        relay_broker,
+        names,
+        listen_dsn=plain_pg_url(settings.database_url),
+        batch_size=settings.relay_batch_size,
+        poll_seconds=settings.relay_poll_seconds,
+        tracer_provider=tracing,
+    )
+    db.after_commit(relay.wake)
+    return relay, relay_broker
+
+
 def create_app(
     definition: ServiceDefinition,
     settings: Settings | None = None,
@@ -119,17 +138,7 @@ def create_app(
     names = BusNames(settings.namespace)
     db = Database(settings.database_url, pool_size=settings.db_pool_size)
     broker = build_broker(settings, registry, tracing)
-    relay_broker = build_relay_broker(settings)
-    relay = OutboxRelay(
-        db.engine,
-        relay_broker,
-        names,
-        listen_dsn=plain_pg_url(settings.database_url),
-        batch_size=settings.relay_batch_size,
-        poll_seconds=settings.relay_poll_seconds,
-        tracer_provider=tracing,
-    )
-    db.after_commit(relay.wake)
+    relay, relay_broker = build_relay(settings, db, names, tracing)
     consumer = Consumer(definition.name, db, definition.subscriptions, ConsumerMetrics(registry))
     subscribe(
         broker,

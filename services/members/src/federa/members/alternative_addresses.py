@@ -16,13 +16,13 @@ member's due addresses are applied by one transaction in date order.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
+from functools import partial
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -43,6 +43,7 @@ from federa.shared.contracts.members import (
     ALTERNATIVE_ADDRESS_REMOVED,
     AlternativeAddressV1,
 )
+from federa.shared.daily import daily
 from federa.shared.db import Database
 from federa.shared.envelope import new_event
 from federa.shared.http.problems import Problem
@@ -379,38 +380,17 @@ async def promote_due_addresses(
             after = batch[-1][0]
 
 
-def seconds_until_next_run(now_: datetime, hour: int = 0, minute: int = 5) -> float:
-    """Seconds from `now_` to the next `hour:minute` (local wall clock of `now_`)."""
-    target = now_.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if target <= now_:
-        target += timedelta(days=1)
-    return (target - now_).total_seconds()
+async def _promote_today(db: Database, on: date) -> None:
+    run = await promote_due_addresses(db, on)
+    if run.promoted or run.failed:
+        log.info(
+            "promoted %s alternative addresses of %s members; %s failed",
+            run.promoted,
+            run.members,
+            len(run.failed),
+        )
 
 
-async def run_daily(db: Database) -> None:
+def daily_promotion(db: Database) -> contextlib.AbstractAsyncContextManager[None]:
     """Promote due addresses at start (catching up a missed night), then every night."""
-    while True:
-        try:
-            run = await promote_due_addresses(db, date.today())
-            if run.promoted or run.failed:
-                log.info(
-                    "promoted %s alternative addresses of %s members; %s failed",
-                    run.promoted,
-                    run.members,
-                    len(run.failed),
-                )
-        except Exception:
-            log.exception("the address promotion run failed; the next one catches up")
-        await asyncio.sleep(seconds_until_next_run(datetime.now()))
-
-
-@contextlib.asynccontextmanager
-async def daily_promotion(db: Database) -> AsyncIterator[None]:
-    task = asyncio.create_task(run_daily(db), name="promote-addresses")
-    try:
-        yield
-    finally:
-        task.cancel()
-        # Bounded: a shutdown must not hang on a run stuck in the database; its transaction
-        # rolls back with the connection either way.
-        await asyncio.wait({task}, timeout=10)
+    return daily("promote-addresses", partial(_promote_today, db))

@@ -31,8 +31,8 @@ from federa.shared.envelope import CloudEvent
 from federa.shared.messaging.consumer import retry_delay
 from federa.shared.messaging.relay import OutboxRelay
 from federa.shared.messaging.topology import BusNames, commands_exchange
-from federa.shared.service import build_broker, build_relay_broker, prepare_database
-from federa.shared.settings import Settings, plain_pg_url
+from federa.shared.service import build_broker, build_relay, prepare_database
+from federa.shared.settings import Settings
 from federa.shared.telemetry import configure_logging, tracer_provider
 
 log = logging.getLogger(__name__)
@@ -60,17 +60,7 @@ def build_worker(settings: Settings, *, prefetch: int = PREFETCH) -> RunWorker:
     names = BusNames(settings.namespace)
     db = Database(settings.database_url, pool_size=min(4, settings.db_pool_size))
     broker = build_broker(settings, registry, tracing)
-    relay_broker = build_relay_broker(settings)
-    relay = OutboxRelay(
-        db.engine,
-        relay_broker,
-        names,
-        listen_dsn=plain_pg_url(settings.database_url),
-        batch_size=settings.relay_batch_size,
-        poll_seconds=settings.relay_poll_seconds,
-        tracer_provider=tracing,
-    )
-    db.after_commit(relay.wake)
+    relay, relay_broker = build_relay(settings, db, names, tracing)
     # Host and process, and a suffix for the tests' workers that share one process.
     name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:4]}"
     worker = RunWorker(settings, db, broker, relay, relay_broker, name)

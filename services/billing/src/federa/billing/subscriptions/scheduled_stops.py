@@ -17,13 +17,12 @@ never published twice.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -40,6 +39,7 @@ from federa.billing.subscriptions.store import (
     save_new_version,
     state_of,
 )
+from federa.shared.daily import daily
 from federa.shared.db import Database
 
 log = logging.getLogger(__name__)
@@ -193,34 +193,12 @@ async def publish_due_stops(
             after = batch[-1]
 
 
-def seconds_until_next_run(now: datetime, hour: int = 0, minute: int = 5) -> float:
-    """Seconds from `now` to the next `hour:minute` of its wall clock."""
-    target = now.replace(hour=hour, minute=minute, second=0, microsecond=0)
-    if target <= now:
-        target += timedelta(days=1)
-    return (target - now).total_seconds()
+async def _publish_today(db: Database, on: date) -> None:
+    run = await publish_due_stops(db, on)
+    if run.published or run.failed:
+        log.info("published %s scheduled stops; %s failed", run.published, len(run.failed))
 
 
-async def run_daily(db: Database) -> None:
-    """At start (catching up on days missed while no replica ran), then shortly after every
-    midnight."""
-    while True:
-        try:
-            run = await publish_due_stops(db, date.today())
-            if run.published or run.failed:
-                log.info("published %s scheduled stops; %s failed", run.published, len(run.failed))
-        except Exception:
-            log.exception("the scheduled-stops run failed; the next one catches up")
-        await asyncio.sleep(seconds_until_next_run(datetime.now()))
-
-
-@contextlib.asynccontextmanager
-async def daily_stops(db: Database) -> AsyncIterator[None]:
-    task = asyncio.create_task(run_daily(db), name="scheduled-stops")
-    try:
-        yield
-    finally:
-        task.cancel()
-        # Bounded: shutdown must not hang on a run stuck in the database; its transaction
-        # rolls back with the connection either way.
-        await asyncio.wait({task}, timeout=10)
+def daily_stops(db: Database) -> contextlib.AbstractAsyncContextManager[None]:
+    """Publish the day's stops at start and shortly after every midnight."""
+    return daily("scheduled-stops", partial(_publish_today, db))
