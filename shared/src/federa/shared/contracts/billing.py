@@ -565,6 +565,9 @@ class DocumentLineV1(EventData):
     # The branch's share of this line (SPEC §2.2 rule 34) and the branch it belongs to.
     branch_organisation_id: UUID | None = None
     branch_share: int = 0
+    # Rule 33: the amount is posted to this deferral account, not `revenue_account`, and moves
+    # to revenue as `billing.deferral.recognised` says. None: revenue at once.
+    deferral_account: str | None = None
 
 
 class DocumentIssuedV1(EventData):
@@ -591,6 +594,8 @@ class DocumentIssuedV1(EventData):
     # OCR/KID/FIK-style reference with a check digit; payments match on it.
     payment_reference: str
     lines: list[DocumentLineV1] = Field(default_factory=list)
+    # Set for a public customer invoiced electronically (GLN/EAN, SPEC §2.2 rule 35).
+    e_invoice: EInvoiceV1 | None = None
 
 
 class DocumentPostedV1(EventData):
@@ -610,6 +615,8 @@ class DocumentPostedV1(EventData):
     total_amount: int
     vat_amount: int = 0
     payment_reference: str
+    # Set for a public customer invoiced electronically (GLN/EAN, SPEC §2.2 rule 35).
+    e_invoice: EInvoiceV1 | None = None
 
 
 class DocumentCancelledV1(EventData):
@@ -701,4 +708,232 @@ SETTLEMENT_CALCULATED = event(
     1,
     SettlementCalculatedV1,
     "A branch settlement was calculated: the amount owed to one organisation for a period.",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Allocation grants (SPEC §2.2 rule 41, flow F12 item 2; *Rådighedsbeløb*)
+
+
+class AllocationGrantRulesUpdatedV1(EventData):
+    """A tenant's allocation-grant rules (*Rådighedsberegningsopsætning*), whole; the subject
+    is the tenant. Blank (None) parameters are "not filled in" and fall through to the next
+    rule; amounts are minor units of the tenant's currency."""
+
+    org_type_1: str | None = None
+    org_type_2: str | None = None
+    min_members: int | None = None
+    base_amount_large_type1: int | None = None
+    amount_per_member: int | None = None
+    base_amount_small_type1: int | None = None
+    amount_type2: int | None = None
+    amount_per_type1_org: int | None = None
+    amount_per_km2: int | None = None
+    member_statuses: list[str] = Field(default_factory=list)
+    changed_fields: list[str] = Field(default_factory=list)
+
+
+class AllocationGrantCalculatedV1(EventData):
+    """An approved allocation grant: what the federation pays one organisation for the
+    reference date; payments pays it out. The subject is the grant id."""
+
+    grant_id: UUID
+    batch_id: UUID
+    organisation_id: UUID
+    organisation_type: str
+    reference_date: date
+    currency: str
+    amount: int
+    # The members counted (the organisation's subtree, by the tenant's member statuses).
+    members: int
+    # large_type1 | small_type1 | type2 | per_type1_organisation | per_km2
+    rule: str
+    area_km2: Decimal | None = None
+
+
+ALLOCATION_GRANT_RULES_UPDATED = event(
+    "billing",
+    "allocation_grant_rules",
+    "updated",
+    1,
+    AllocationGrantRulesUpdatedV1,
+    "A tenant's allocation-grant rules changed; the data is the whole rules and what changed.",
+)
+ALLOCATION_GRANT_CALCULATED = event(
+    "billing",
+    "allocation_grant",
+    "calculated",
+    1,
+    AllocationGrantCalculatedV1,
+    "An allocation grant was calculated and its batch approved: the amount to pay one "
+    "organisation for a reference date.",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# E-invoicing to public customers (GLN/EAN, SPEC §2.2 rules 35, 35a-35c)
+
+
+class EInvoiceV1(EventData):
+    """The e-invoice (OIOUBL/OIOXML) fields of a document: whoever sends it electronically
+    needs nothing else from billing's setup. Billing never posts a document of an e-invoice
+    payer that lacks one of them."""
+
+    # The public customer's GLN/EAN location number (13 digits, GS1 check digit).
+    gln: str | None = None
+    # How the endpoint is addressed: `GLN` (OIOUBL `EndpointID schemeID`).
+    endpoint_scheme: str = "GLN"
+    # E-invoice country and currency codes (the tenant's setup maps its own to these).
+    country_code: str | None = None
+    currency_code: str | None = None
+    # Unit of measure of the document's lines (setup "EAN sales unit code").
+    unit_code: str | None = None
+    payment_method: str | None = None
+    # E.g. bank transfer (*Kontoverførsel*).
+    payment_channel: str | None = None
+    # The payer's reference (*Eksternt bilagsnr.*): its subscriptions' payer references.
+    external_document_no: str | None = None
+
+
+class PayerAccountEInvoiceV1(EventData):
+    """A payer account's e-invoice setup changed: with a GLN (or an e-invoice payment method)
+    its documents are e-invoices; with neither, paper again."""
+
+    payer_account_id: UUID
+    number: int
+    gln: str | None = None
+    payment_method: str | None = None
+
+
+DocumentIssuedV1.model_rebuild()
+DocumentPostedV1.model_rebuild()
+
+PAYER_ACCOUNT_E_INVOICE_CHANGED = event(
+    "billing",
+    "payer_account",
+    "e_invoice_changed",
+    1,
+    PayerAccountEInvoiceV1,
+    "A payer account's GLN/EAN number or e-invoice payment method was set or removed.",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Revenue deferral, *Periodisering* (SPEC §2.2 rule 33)
+
+
+class DeferralEntryV1(EventData):
+    """One account pair's movement in a fiscal period: debit `deferral_account`, credit
+    `revenue_account` by `amount` (negative: the other way, credit memos outweighing)."""
+
+    deferral_account: str
+    revenue_account: str | None = None
+    dimension_1: str | None = None
+    dimension_2: str | None = None
+    amount: int
+    # Document lines whose shares make up the amount.
+    lines: int = 0
+
+
+class DeferralRecognisedV1(EventData):
+    """A recognition moved deferred revenue of posted invoices and credit memos to revenue for
+    one fiscal period (a calendar month): the ledger posts `entries` on `posting_date` through
+    the deferral journal. One event per fiscal period of a recognition that moved anything."""
+
+    recognition_id: UUID
+    # YYYY-MM
+    fiscal_period: str
+    fiscal_year_start: date
+    # 1 for the fiscal year's first month.
+    period_no: int
+    period_from: date
+    period_to: date
+    # The period's last day.
+    posting_date: date
+    # The recognition covered every fiscal period up to this one (YYYY-MM).
+    through_period: str
+    currency: str
+    journal_type: str | None = None
+    journal_name: str | None = None
+    amount: int
+    entries: list[DeferralEntryV1] = Field(default_factory=list)
+
+
+DEFERRAL_RECOGNISED = event(
+    "billing",
+    "deferral",
+    "recognised",
+    1,
+    DeferralRecognisedV1,
+    "Deferred revenue was recognised for a fiscal period: per deferral and revenue account "
+    "pair, the amount moved from the deferral account to revenue.",
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Recruitment gifts, *Hvervegave* (SPEC §2.2 rule 39, flow item "recruitment")
+
+
+class RecruitmentGiftDueV1(EventData):
+    """A recruited member's first charge was paid in full: the recruitment gift is due. Once
+    per recruited subscription. Communications writes to the recipient; a fulfilment partner
+    ships `gift_item_no` to the recipient's address (as billing's member copy held it)."""
+
+    gift_id: UUID
+    subscription_id: UUID
+    subscription_no: int
+    product_code: str
+    acquisition_channel: str | None = None
+    # The recruited member (the subscription's member) and the member who recruited them.
+    recruit_member_id: UUID
+    recruiter_member_id: UUID
+    gift_item_no: str
+    # The channel's *Udfyld MTM Vare Medlemsnr.*: the gift goes to the recruit, not the
+    # recruiter. `recipient` is `recruit` or `recruiter`.
+    gift_to_new_member: bool = False
+    recipient: str = "recruiter"
+    recipient_member_id: UUID
+    recipient_name: str | None = None
+    recipient_address: str | None = None
+    recipient_address_2: str | None = None
+    recipient_postcode: str | None = None
+    recipient_city: str | None = None
+    recipient_country_code: str | None = None
+    # The paid first charge: its document and the payment's value date.
+    document_id: UUID
+    document_no: str
+    payment_id: UUID
+    paid_on: date
+
+
+class RecruitmentGiftFulfilledV1(EventData):
+    """A zero-value invoice was issued for a recruitment gift: the item left stock (there is no
+    inventory service; this event and the invoice line are the record). Once per gift."""
+
+    gift_id: UUID
+    subscription_id: UUID
+    gift_item_no: str
+    quantity: int = 1
+    recipient_member_id: UUID
+    invoice_document_id: UUID
+    invoice_no: str
+    posting_date: date
+
+
+RECRUITMENT_GIFT_DUE = event(
+    "billing",
+    "recruitment_gift",
+    "due",
+    1,
+    RecruitmentGiftDueV1,
+    "A recruited member's first charge was paid in full: the recruitment gift (item, who "
+    "receives it, the paid date) is due.",
+)
+RECRUITMENT_GIFT_FULFILLED = event(
+    "billing",
+    "recruitment_gift",
+    "fulfilled",
+    1,
+    RecruitmentGiftFulfilledV1,
+    "A recruitment gift was invoiced at zero: its item left stock.",
 )

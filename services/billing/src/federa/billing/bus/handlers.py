@@ -18,6 +18,7 @@ from federa.billing.payer_accounts import (
     keep_own_account_in_tx,
     scrub_own_account_in_tx,
 )
+from federa.billing.recruitment.due import record_gifts_due_in_tx
 from federa.billing.storage.tables import members, organisations
 from federa.billing.subscriptions.arrears_stop import stop_for_arrears_in_tx
 from federa.shared.contracts.members import (
@@ -83,6 +84,7 @@ async def on_organisation_changed(
             "organisation_id": data.organisation_id,
             "tenant": event.tenant,
             "name": data.name,
+            "organisation_type": data.organisation_type,
             "parent_id": data.parent_id,
             "ancestor_ids": data.ancestor_ids,
             "version": event.aggregateversion,
@@ -98,6 +100,8 @@ async def on_payment_applied(
 ) -> None:
     """Paid orders become invoices; subscriptions paid; rule 23 (`orders/payment.py`)."""
     await apply_payment_in_tx(session, event.tenant, data)
+    # Rule 39: a recruit's first charge paid in full makes the recruitment gift due.
+    await record_gifts_due_in_tx(session, event.tenant, data)
 
 
 async def on_arrears_stop_executed(

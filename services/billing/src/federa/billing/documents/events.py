@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federa.billing.documents.e_invoice import e_invoice_v1
 from federa.billing.documents.store import IssuedDocument
 from federa.billing.domain.documents import DocumentKind, DocumentLine
 from federa.shared.contracts.billing import (
@@ -53,6 +54,7 @@ def line_v1(line: DocumentLine) -> DocumentLineV1:
         period_to=line.period_to,
         branch_organisation_id=line.branch_organisation,
         branch_share=line.branch_share,
+        deferral_account=line.deferral_account,
     )
 
 
@@ -100,6 +102,7 @@ def issued_event(doc: IssuedDocument, *, correlation_id: str | None = None) -> C
             vat_amount=draft.vat_amount,
             payment_reference=doc.payment_reference,
             lines=lines,
+            e_invoice=e_invoice_v1(doc.e_invoice),
         ),
         subject=str(draft.id),
         tenant=doc.tenant,

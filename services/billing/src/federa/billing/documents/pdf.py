@@ -120,6 +120,9 @@ def render_document(
     ]
     if kind != "credit_memo":
         facts.append(("Due date", f"{document['due_date']:%d.%m.%Y}"))
+    if payer.get("gln"):
+        # Rule 35: a public customer's copy names the GLN/EAN its e-invoice went to.
+        facts.append(("GLN/EAN", payer["gln"]))
     for label, value in facts:
         pdf.set_x(120)
         pdf.set_font(pdf.body_font, "", 10)

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federa.billing.documents.e_invoice import e_invoice_v1, fields_for_posting_in_tx
 from federa.billing.documents.numbering import reserve_numbers_in_tx
 from federa.billing.documents.queries import load_document
 from federa.billing.domain.documents import DocumentKind
@@ -38,10 +39,15 @@ async def post_draft_in_tx(session: AsyncSession, scope: Scope, document_id: uui
     return await post_into_invoice_in_tx(session, row, posted_from=DocumentKind.DRAFT_INVOICE.value)
 
 
-async def post_into_invoice_in_tx(session: AsyncSession, row: Row, *, posted_from: str) -> Row:
+async def post_into_invoice_in_tx(
+    session: AsyncSession, row: Row, *, posted_from: str, paid: bool = False
+) -> Row:
     """Post the locked open document `row` (a draft, or an order when paid: SPEC §2.2 rule 28
     and flow F4) into an invoice: the next gapless invoice number, an invoice payment
-    reference, `billing.document.posted`."""
+    reference, `billing.document.posted`. Rule 35: a public customer's document lacking an
+    e-invoice field is refused (409 `e-invoice-incomplete`) before a number is taken, unless
+    it is `paid`: the money is in, and refusing would only leave it unbooked."""
+    e_invoice = await fields_for_posting_in_tx(session, row, refuse_incomplete=not paid)
     block = await reserve_numbers_in_tx(session, row["tenant"], DocumentKind.INVOICE, 1)
     invoice_no = str(block.first)
     reference = payment_reference(ReferenceSeries.INVOICE, block.first)
@@ -72,6 +78,7 @@ async def post_into_invoice_in_tx(session: AsyncSession, row: Row, *, posted_fro
                 total_amount=row["total_amount"],
                 vat_amount=row["vat_amount"],
                 payment_reference=reference,
+                e_invoice=e_invoice_v1(e_invoice),
             ),
             subject=str(row["id"]),
             tenant=row["tenant"],

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federa.billing.domain.deferral import DeferralSchedule, check_deferral_accounting
 from federa.billing.domain.documents import InvoicingMode, LineAccounting
 from federa.billing.domain.grouping import DocumentGrouping
 from federa.billing.storage.documents_tables import invoicing_settings
@@ -38,9 +39,33 @@ def accounting_from_json(raw: Mapping[str, Any]) -> dict[str, LineAccounting]:
             revenue_account=values.get("revenue_account"),
             dimension_1=values.get("dimension_1"),
             dimension_2=values.get("dimension_2"),
+            deferral_account=values.get("deferral_account"),
+            postage_deferral_account=values.get("postage_deferral_account"),
+            deferral_schedule=_schedule_of(values),
         )
         for product, values in raw.items()
     }
+
+
+def _schedule_of(values: Mapping[str, Any]) -> DeferralSchedule:
+    """Rule 33: a deferral account defers; an explicit `none` keeps the account unused (the
+    source's *Ingen periodisering*)."""
+    if values.get("deferral_schedule"):
+        return DeferralSchedule(values["deferral_schedule"])
+    if values.get("deferral_account") or values.get("postage_deferral_account"):
+        return DeferralSchedule.PER_FISCAL_PERIOD
+    return DeferralSchedule.NONE
+
+
+def check_accounting(accounting: Mapping[str, LineAccounting]) -> None:
+    for product, values in accounting.items():
+        check_deferral_accounting(
+            product,
+            schedule=values.deferral_schedule,
+            deferral_account=values.deferral_account,
+            postage_deferral_account=values.postage_deferral_account,
+            revenue_account=values.revenue_account,
+        )
 
 
 def accounting_to_json(accounting: Mapping[str, LineAccounting]) -> dict[str, Any]:
@@ -51,6 +76,9 @@ def accounting_to_json(accounting: Mapping[str, LineAccounting]) -> dict[str, An
             "revenue_account": values.revenue_account,
             "dimension_1": values.dimension_1,
             "dimension_2": values.dimension_2,
+            "deferral_account": values.deferral_account,
+            "postage_deferral_account": values.postage_deferral_account,
+            "deferral_schedule": values.deferral_schedule.value,
         }
         for product, values in accounting.items()
     }
@@ -80,6 +108,7 @@ async def invoicing_settings_of(session: AsyncSession, tenant: str) -> Invoicing
 
 
 async def save_invoicing_settings_in_tx(session: AsyncSession, settings: InvoicingSettings) -> None:
+    check_accounting(settings.product_accounting)  # rule 33: before anything is written
     values = {
         "tenant": settings.tenant,
         "invoicing_mode": settings.invoicing_mode.value,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federa.billing.documents.e_invoice import fields_row
 from federa.billing.documents.numbering import (
     peek_numbers_in_tx,
     reserve_numbers_in_tx,
@@ -24,9 +25,11 @@ from federa.billing.domain.documents import (
     DocumentLine,
     LineAccounting,
 )
+from federa.billing.domain.e_invoice import EInvoiceFields
 from federa.billing.domain.ids import MemberId, OrganisationId
 from federa.billing.domain.numbering import NumberBlock
 from federa.billing.storage.documents_tables import document_lines, documents
+from federa.billing.storage.e_invoice_tables import document_e_invoices
 from federa.billing.storage.tables import payer_accounts
 from federa.shared.messaging.outbox import copy_rows_in_tx
 from federa.shared.payment_reference import payment_reference
@@ -46,6 +49,8 @@ class IssuedDocument:
     billing_run_id: uuid.UUID | None
     created_by: str
     credits_document_no: str | None = None
+    # Rule 35: a public customer's e-invoice fields (documents/e_invoice.py).
+    e_invoice: EInvoiceFields | None = None
 
     @property
     def document_no(self) -> str:
@@ -108,6 +113,7 @@ def issue_drafts(
     billing_run_id: uuid.UUID | None,
     created_by: str,
     credited_numbers: Mapping[uuid.UUID, str] | None = None,
+    e_invoices: Mapping[uuid.UUID, EInvoiceFields] | None = None,
 ) -> list[IssuedDocument]:
     """The drafts with their numbers: each kind's block handed out in the drafts' order."""
     issued: list[IssuedDocument] = []
@@ -128,6 +134,7 @@ def issue_drafts(
                         if draft.credits is None or credited_numbers is None
                         else credited_numbers.get(draft.credits)
                     ),
+                    e_invoice=None if not e_invoices else e_invoices.get(draft.id),
                 )
             )
     return issued
@@ -218,6 +225,7 @@ def _line_row(document_id: uuid.UUID, line: DocumentLine) -> Row:
         "branch_organisation_id": line.branch_organisation,
         "branch_share": line.branch_share,
         "rule": line.rule,
+        "deferral_account": line.deferral_account,
     }
 
 
@@ -233,6 +241,7 @@ async def copy_in_tx(session: AsyncSession, table: str, rows: Sequence[Row]) -> 
 class DocumentRows:
     documents: list[Row]
     lines: list[Row]
+    e_invoices: list[Row] = field(default_factory=list)
 
 
 def document_rows(issued: Sequence[IssuedDocument]) -> DocumentRows:
@@ -240,12 +249,18 @@ def document_rows(issued: Sequence[IssuedDocument]) -> DocumentRows:
     return DocumentRows(
         [_document_row(doc, now) for doc in issued],
         [_line_row(doc.draft.id, line) for doc in issued for line in doc.draft.lines],
+        [
+            fields_row(doc.draft.id, doc.tenant, doc.e_invoice)
+            for doc in issued
+            if doc.e_invoice is not None
+        ],
     )
 
 
 async def copy_documents_in_tx(session: AsyncSession, rows: DocumentRows) -> None:
     await copy_in_tx(session, documents.name, rows.documents)
     await copy_in_tx(session, document_lines.name, rows.lines)
+    await copy_in_tx(session, document_e_invoices.name, rows.e_invoices)
 
 
 async def insert_documents_in_tx(session: AsyncSession, issued: Sequence[IssuedDocument]) -> None:
@@ -284,6 +299,7 @@ def line_of(row: Row) -> DocumentLine:
         ),
         branch_share=row["branch_share"],
         rule=row["rule"],
+        deferral_account=row.get("deferral_account"),
     )
 
 

@@ -15,6 +15,7 @@ from enum import Enum
 from fractions import Fraction
 from uuid import UUID
 
+from federa.billing.domain.deferral import DeferralSchedule
 from federa.billing.domain.grouping import DocumentGrouping, GroupKey, group_key
 from federa.billing.domain.ids import MemberId, OrganisationId, PayerId
 from federa.billing.domain.money import round_half_up
@@ -74,6 +75,16 @@ class LineAccounting:
     revenue_account: str | None = None
     dimension_1: str | None = None
     dimension_2: str | None = None
+    # Rule 33 (README "Revenue deferral"): the accounts a line sits on until recognised.
+    deferral_account: str | None = None
+    postage_deferral_account: str | None = None
+    deferral_schedule: DeferralSchedule = DeferralSchedule.NONE
+
+    def deferral_account_for(self, line_kind: str) -> str | None:
+        """The account a line of `line_kind` is deferred on; None posts it to revenue."""
+        if self.deferral_schedule is DeferralSchedule.NONE:
+            return None
+        return self.postage_deferral_account if line_kind == "postage" else self.deferral_account
 
 
 NO_VAT = LineAccounting()
@@ -124,6 +135,8 @@ class DocumentLine:
     branch_organisation: OrganisationId | None
     branch_share: int
     rule: str | None = None
+    # Rule 33: the line's amount sits on this account until recognised (revenue_account).
+    deferral_account: str | None = None
 
 
 @dataclass(frozen=True)
@@ -199,6 +212,7 @@ def _lines_of(
                 ),
                 branch_share=share.amount if share is not None and product_line else 0,
                 rule=line.rule,
+                deferral_account=posting.deferral_account_for(LINE_KINDS[line.kind]),
             )
         )
     return lines

@@ -7,6 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
+from federa.billing.documents.e_invoice import document_fields
 from federa.billing.documents.posting import post_draft_in_tx
 from federa.billing.documents.queries import document_lines_of, list_documents, load_document
 from federa.billing.documents.settings import (
@@ -17,9 +18,11 @@ from federa.billing.documents.settings import (
     save_invoicing_settings_in_tx,
 )
 from federa.billing.domain.documents import InvoicingMode
+from federa.billing.domain.e_invoice import EInvoiceFields
 from federa.billing.domain.grouping import DocumentGrouping
 from federa.billing.http.billing_runs import RunOperator
 from federa.billing.http.dependencies import CatalogueWriter, Reader
+from federa.billing.http.e_invoice import e_invoice_read
 from federa.billing.http.errors import PROBLEMS, BillingRoute
 from federa.billing.http.run_schemas import (
     DocumentLineRead,
@@ -36,13 +39,18 @@ router = APIRouter(prefix="/v1", tags=["documents"], route_class=BillingRoute, r
 Kind = Literal["order", "draft_invoice", "invoice", "credit_memo"]
 
 
-def document_read(row: dict[str, Any], lines: list[dict[str, Any]] | None = None) -> DocumentRead:
+def document_read(
+    row: dict[str, Any],
+    lines: list[dict[str, Any]] | None = None,
+    e_invoice: EInvoiceFields | None = None,
+) -> DocumentRead:
     return DocumentRead.model_validate(
         {
             **row,
             "lines": None
             if lines is None
             else [DocumentLineRead.model_validate(line) for line in lines],
+            "e_invoice": e_invoice_read(e_invoice),
         }
     )
 
@@ -82,7 +90,8 @@ async def read(document_id: UUID, principal: Reader, runtime: RuntimeDep) -> Doc
     async with runtime.db.sessions() as session:
         row = await load_document(session, await scope_of(session, principal), document_id)
         lines = await document_lines_of(session, document_id)
-    return document_read(row, lines)
+        e_invoice = await document_fields(session, document_id)
+    return document_read(row, lines, e_invoice)
 
 
 @router.post("/documents/{document_id}/post", response_model=DocumentRead)
@@ -92,7 +101,8 @@ async def post(document_id: UUID, principal: RunOperator, runtime: RuntimeDep) -
     async with runtime.db.transaction() as session:
         row = await post_draft_in_tx(session, await scope_of(session, principal), document_id)
         lines = await document_lines_of(session, document_id)
-    return document_read(row, lines)
+        e_invoice = await document_fields(session, document_id)
+    return document_read(row, lines, e_invoice)
 
 
 def settings_read(settings: InvoicingSettings) -> InvoicingSettingsBody:

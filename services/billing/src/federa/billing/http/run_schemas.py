@@ -163,6 +163,7 @@ class DocumentLineRead(BaseModel):
     branch_organisation_id: UUID | None
     branch_share: int
     rule: str | None
+    deferral_account: str | None = None  # rule 33
 
 
 class DocumentRead(BaseModel):
@@ -189,6 +190,22 @@ class DocumentRead(BaseModel):
     payment_reference: str
     created_at: datetime
     lines: list[DocumentLineRead] | None = None
+    # Rule 35: the e-invoice fields (GLN/EAN customers, or a manual external document number);
+    # only on one document (`GET /documents/{id}`), never in a page.
+    e_invoice: EInvoiceRead | None = None
+
+
+class EInvoiceRead(BaseModel):
+    gln: str | None
+    endpoint_scheme: str
+    country_code: str | None
+    currency_code: str | None
+    unit_code: str | None
+    payment_method: str | None
+    payment_channel: str | None
+    external_document_no: str | None
+    # Required fields still blank: posting is refused while any is (an e-invoice document).
+    missing_fields: list[str] = Field(default_factory=list)
 
 
 class DocumentPage(BaseModel):
@@ -204,6 +221,11 @@ class ProductAccountingBody(Body):
     revenue_account: str | None = None
     dimension_1: str | None = None
     dimension_2: str | None = None
+    # Rule 33: omitted, the schedule is per_fiscal_period when a deferral account is set;
+    # a schedule without an account (or without a revenue account) is 422 invalid-deferral.
+    deferral_account: str | None = None
+    postage_deferral_account: str | None = None
+    deferral_schedule: Literal["none", "per_fiscal_period"] | None = None
 
 
 class InvoicingSettingsBody(Body):

@@ -71,7 +71,9 @@ async def _apply_allocation_in_tx(
     await lock_subscriptions(session, [c.subscription_id for c in charges])
     head = await lock_document(session, found)
     if head["kind"] == DocumentKind.ORDER.value and head["status"] == "open":
-        await post_into_invoice_in_tx(session, head, posted_from=DocumentKind.ORDER.value)
+        await post_into_invoice_in_tx(
+            session, head, posted_from=DocumentKind.ORDER.value, paid=True
+        )
     elif head["status"] != "posted":
         return  # a cancelled order or a draft: nothing was owed on it
     for charge in charges:

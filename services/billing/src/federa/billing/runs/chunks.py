@@ -23,6 +23,7 @@ from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.billing.catalogue.store import load_catalogue
+from federa.billing.documents.e_invoice import e_invoice_payers_in_tx
 from federa.billing.documents.events import issued_event
 from federa.billing.documents.settings import InvoicingSettings, invoicing_settings_of
 from federa.billing.documents.store import (
@@ -44,6 +45,7 @@ from federa.billing.domain.documents import (
     InvoicingMode,
     build_documents,
 )
+from federa.billing.domain.e_invoice import EInvoiceFields, EInvoicePayers, payers_of
 from federa.billing.domain.errors import BillingRuleError
 from federa.billing.domain.grouping import DocumentGrouping
 from federa.billing.domain.ids import MemberId, OrganisationId, PayerId
@@ -117,6 +119,8 @@ class _Billed:
     credit_candidates: list[_Subject] = field(default_factory=list)
     skipped: int = 0
     failure: str | None = None
+    # Rule 35: the e-invoice fields of the chunk's documents of public customers, by id.
+    e_invoices: dict[uuid.UUID, EInvoiceFields] = field(default_factory=dict)
 
 
 async def _lock_chunk(session: AsyncSession, run_id: uuid.UUID, chunk_no: int) -> Row | None:
@@ -215,6 +219,7 @@ def _bill(
     subjects: Sequence[_Subject],
     catalogue: Catalogue,
     facts: dict[uuid.UUID, MemberFacts],
+    e_invoices: EInvoicePayers,
 ) -> _Billed:
     """Rules 24-26 and 29, pure over what was read: each subject is a credit candidate,
     charged, free, not due, or an error for the log."""
@@ -236,6 +241,13 @@ def _bill(
                 bill_through=run["bill_through_date"],
                 use_value_bands=run["use_value_bands"],
             )
+            if charge.period is not None and not charge.free:
+                # Rule 35: an e-invoice that could not be posted is an error, not a document.
+                e_invoices.check(
+                    payer_on(state, charge.period.start),
+                    subject.row.get("payer_reference"),
+                    state.subscription_no,
+                )
         except BillingRuleError as error:
             code = "member-unknown" if member is None else error.code
             billed.errors.append(_error(run, chunk_no, subject, code, error.message))
@@ -554,6 +566,7 @@ async def _issue(
             billing_run_id=run["id"],
             created_by=f"billing-run:{run['id']}",
             credited_numbers=credited_numbers,
+            e_invoices=billed.e_invoices,
         )
         events = [issued_event(doc, correlation_id=str(run["id"])) for doc in issued]
         return _Prepared(blocks, document_rows(issued), events)
@@ -610,7 +623,10 @@ async def process_chunk(
         facts = await _member_facts(session, [s.state.member_id for s in subjects])
         stored = await load_catalogue(session, run["tenant"])
         settings = await invoicing_settings_of(session, run["tenant"])
-        billed = _bill(run, chunk_no, subjects, stored.catalogue, facts)
+        e_invoices = await e_invoice_payers_in_tx(
+            session, run["tenant"], run["currency"], payers_of(s.state for s in subjects)
+        )
+        billed = _bill(run, chunk_no, subjects, stored.catalogue, facts, e_invoices)
         # Deleted since the run was planned: nothing to charge.
         billed.skipped += len(chunk["subscription_ids"]) - len(subjects)
         invoices = build_documents(
@@ -621,6 +637,9 @@ async def process_chunk(
             payment_terms_days=settings.payment_terms_days,
             accounting=settings.product_accounting,
             gift_posting_type=settings.gift_posting_type,
+        )
+        billed.e_invoices = e_invoices.for_documents(
+            invoices, {s.id: s.row.get("payer_reference") for s in subjects}
         )
         charged, numbers = await _charged_documents(session, billed.credit_candidates)
         memos = _credit_memos(run, settings, billed.credit_candidates, charged)

@@ -265,6 +265,8 @@ document_lines = Table(
     Column("branch_share", BigInteger, nullable=False, server_default=text("0")),
     # The quote's explanation of the amount, for staff reading the line later.
     Column("rule", Text),
+    # Rule 33 (migration 0006d): the deferral account the amount sits on until recognised.
+    Column("deferral_account", Text),
     PrimaryKeyConstraint("document_id", "line_no", name="pk_document_lines"),
     Index("ix_document_lines_subscription", "subscription_id"),
 )

@@ -81,6 +81,8 @@ organisations = Table(
     Column("organisation_id", Uuid, primary_key=True),
     Column("tenant", Text, nullable=False),
     Column("name", Text, nullable=False),
+    # From the organisation's events (migration 0006g); the allocation grants' types (rule 41).
+    Column("organisation_type", Text),
     Column("parent_id", Uuid),
     Column("ancestor_ids", ARRAY(Uuid), nullable=False, server_default=text("'{}'")),
     Column("version", Integer, nullable=False),
@@ -349,6 +351,10 @@ payer_accounts = Table(
     Column("city", Text),
     Column("country_code", Text, nullable=False),
     Column("email", Text),
+    # E-invoicing (rule 35b, migration 0006e): the public customer's GLN/EAN (13 digits, GS1
+    # check digit) and its e-invoice payment method's code (`e_invoice_settings`).
+    Column("gln", Text),
+    Column("e_invoice_payment_method", Text),
     Column("version", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -388,6 +394,9 @@ subscriptions = Table(
     Column("collection_channel", Text, nullable=False),
     Column("acquisition_channel", Text),
     Column("campaign", Text),
+    # The payer's own reference for its invoices (*Reference nr.*, e.g. a public customer's
+    # order reference): the e-invoice's external document number (rule 35c, migration 0006e).
+    Column("payer_reference", Text),
     # Deleted subscriptions (SPEC §2.2 rule 13) keep their row and lifecycle for the audit
     # trail; they are gone from every read.
     Column("deleted_at", DateTime(timezone=True)),

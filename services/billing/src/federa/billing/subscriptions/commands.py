@@ -46,6 +46,7 @@ from federa.billing.http.subscription_schemas import (
 )
 from federa.billing.member_addresses import require_delivery_address
 from federa.billing.member_copy import load_member, member_facts
+from federa.billing.recruitment.setup import record_recruitment_in_tx
 from federa.billing.runs.start_billing import plan_start_billing_in_tx
 from federa.billing.scope import Scope, visible_payer_accounts, visible_subscriptions
 from federa.billing.storage.tables import payer_accounts, subscriptions
@@ -142,6 +143,10 @@ async def start_subscription_in_tx(
     )
     await events.record_started_in_tx(
         session, stored, recruited_by=request.recruited_by_member_id, welcome=welcome
+    )
+    # Rule 39: remember the recruiter; the gift falls due when the first charge is paid.
+    await record_recruitment_in_tx(
+        session, scope.tenant, stored.id, request.recruited_by_member_id, actor=actor
     )
     # Rule 6: the first charge at once, when the tenant invoices on start.
     await plan_start_billing_in_tx(session, scope.tenant, stored, actor=actor)
