@@ -2,7 +2,7 @@
 UV_VERSION := 0.13.8
 UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 
-.PHONY: install up test lint typecheck unit contracts contracts-check bench-events bench-members bench-payments bench-statistics bench-billing clean
+.PHONY: install up test lint typecheck unit contracts contracts-check bench-events bench-members bench-payments bench-statistics bench-billing bench-relay clean
 
 .venv/.synced: pyproject.toml uv.lock shared/pyproject.toml $(wildcard services/*/pyproject.toml)
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv==$(UV_VERSION)
@@ -39,6 +39,10 @@ contracts-check: install
 ## bench-events: outbox → broker → consumer throughput and latency
 bench-events: install
 	$(UV) run python -m bench.events
+
+## bench-relay: the outbox relay alone against bare aio-pika (ARGS="--events 10000 --batch 200 --profile")
+bench-relay: install
+	$(UV) run python -m bench.relay $(ARGS)
 
 ## bench-members: bulk import rate and search latency (1,000,000 members; ARGS="--members 100000 --branches 200" for a quick run)
 bench-members: install
