@@ -63,6 +63,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU the process has used so far."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def server_cpu_seconds() -> dict[str, float]:
+    """CPU used so far by PostgreSQL's and RabbitMQ's processes (every database's: on a shared
+    machine other work shows here too)."""
+    totals = {"postgres": 0.0, "rabbitmq": 0.0}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/comm") as comm:
+                name = comm.read().strip()
+        except OSError:
+            continue
+        group = "postgres" if name == "postgres" else "rabbitmq" if name == "beam.smp" else None
+        if group is not None:
+            totals[group] += cpu_seconds(int(pid))
+    return totals
+
+
 def peak_rss_mb(pid: int) -> float:
     """The process's peak resident set (VmHWM), read before it exits."""
     try:
@@ -99,6 +125,13 @@ class Processes:
 
     def peaks(self) -> dict[str, float]:
         return {name: peak_rss_mb(p.pid) for name, p in self.children.items()}
+
+    def cpu(self) -> dict[str, float]:
+        """CPU seconds so far: each child, and the database and broker servers."""
+        return {
+            **{name: cpu_seconds(p.pid) for name, p in self.children.items()},
+            **server_cpu_seconds(),
+        }
 
     async def stop(self, *names: str) -> None:
         for name in names or list(self.children):
@@ -370,6 +403,13 @@ class RunFigures:
     issued_seconds: float
     confirmed_seconds: float
     peaks: dict[str, float]
+    # CPU seconds each process (and PostgreSQL, RabbitMQ) spent from the POST to the end.
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def cpu_ms_per_document(self) -> str:
+        return ", ".join(
+            f"{name} {1000 * seconds / self.documents:.2f}" for name, seconds in self.cpu.items()
+        )
 
     @property
     def confirmed_rate(self) -> float:
@@ -400,6 +440,7 @@ async def billing_run(
     through: str,
     chunk_size: int,
 ) -> RunFigures:
+    cpu_before = processes.cpu()
     started = time.monotonic()
     run = await call(
         client,
@@ -433,8 +474,15 @@ async def billing_run(
         )
     if state["status"] != "completed" or state["totals"]["failed"]:
         print(f"  {label}: {state['status']}, {state['totals']['failed']} failed", flush=True)
+    cpu_after = processes.cpu()
     return RunFigures(
-        label, workers, state["totals"]["documents"], issued, confirmed, processes.peaks()
+        label,
+        workers,
+        state["totals"]["documents"],
+        issued,
+        confirmed,
+        processes.peaks(),
+        {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after},
     )
 
 
@@ -460,6 +508,7 @@ async def floor(conn: asyncpg.Connection, amqp_url: str, count: int, chunk_size:
         await conn.execute(
             f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)"
         )
+    servers_before, cpu_before = server_cpu_seconds(), time.process_time()
     line_of: dict[Any, list[Any]] = {}
     for line in lines:
         line_of.setdefault(line["document_id"], []).append(line)
@@ -508,6 +557,16 @@ async def floor(conn: asyncpg.Connection, amqp_url: str, count: int, chunk_size:
 
         await asyncio.gather(*(publish(e) for e in events))
         elapsed = time.monotonic() - started
+        servers = server_cpu_seconds()
+        spent = {
+            "bench": time.process_time() - cpu_before,
+            **{name: servers[name] - servers_before[name] for name in servers},
+        }
+        print(
+            "floor: CPU ms per document: "
+            + ", ".join(f"{name} {1000 * sec / len(docs):.2f}" for name, sec in spent.items()),
+            flush=True,
+        )
         await queue.delete(if_unused=False, if_empty=False)
     return elapsed
 
@@ -603,6 +662,8 @@ def report(
             f"{run.label:<14}{run.documents:>10}{run.issued_seconds:>10.1f}"
             f"{run.confirmed_seconds:>13.1f}{run.confirmed_rate:>12.0f}  {peaks}"
         )
+    for run in (one, two):
+        print(f"{run.label}: CPU ms per document: {run.cpu_ms_per_document()}")
     floor_rate = one.documents / floor_seconds
     print(
         f"{'floor':<14}{one.documents:>10}{'':>10}{floor_seconds:>13.1f}{floor_rate:>12.0f}"

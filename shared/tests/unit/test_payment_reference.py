@@ -6,10 +6,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from stdnum import luhn
 
 from federa.shared.payment_reference import (
     ReferenceSeries,
     is_valid_reference,
+    luhn_check_digit,
     parse_reference,
     payment_reference,
 )
@@ -61,3 +63,9 @@ def test_every_single_digit_error_is_caught(
     wrong = str((int(reference[index]) + digit) % 10)
     typo = reference[:index] + wrong + reference[index + 1 :]
     assert not is_valid_reference(typo)
+
+
+@given(body=st.text(alphabet="0123456789", min_size=1, max_size=30))
+def test_the_check_digit_is_the_standard_luhn_digit(body: str) -> None:
+    assert luhn_check_digit(body) == luhn.calc_check_digit(body)
+    assert luhn.is_valid(body + luhn_check_digit(body))

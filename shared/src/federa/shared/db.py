@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import ColumnElement, Uuid, any_, bindparam, text
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -82,3 +85,11 @@ async def drop_database(settings: Settings) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{settings.database_name}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+def is_any_of(
+    column: ColumnElement[Any], values: Iterable[uuid.UUID], name: str
+) -> ColumnElement[bool]:
+    """`column = ANY(:name)` with the ids as one uuid[] parameter: an `IN` list of a chunk's
+    hundreds of ids is rendered, bound and planned as hundreds of parameters each time."""
+    return column == any_(bindparam(name, list(values), type_=ARRAY(Uuid)))

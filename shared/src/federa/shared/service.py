@@ -26,6 +26,7 @@ from sqlalchemy import MetaData
 
 from federa.shared.auth import TokenVerifier
 from federa.shared.db import Database, ensure_database
+from federa.shared.gc_tuning import tune_for_throughput
 from federa.shared.http.observability import health_router, install_metrics
 from federa.shared.http.problems import install_problem_handlers
 from federa.shared.messaging.consumer import Consumer, ConsumerMetrics, Subscription, subscribe
@@ -128,7 +129,10 @@ def create_app(
     settings: Settings | None = None,
     *,
     span_processor: SpanProcessor | None = None,
+    own_process: bool = False,
 ) -> FastAPI:
+    """The service's app. `own_process`: the app is the process's only one (`serve`), so
+    start-up may tune the process's garbage collector (tests run many apps in one process)."""
     settings = settings or Settings(service=definition.name)
     if settings.service != definition.name:
         settings = settings.model_copy(update={"service": definition.name})
@@ -185,6 +189,8 @@ def create_app(
         if settings.relay_enabled:
             await relay.start()
         watcher = asyncio.create_task(watch_backlog(), name="outbox-backlog")
+        if own_process:
+            tune_for_throughput()
         log.info("%s ready on port %s", definition.name, settings.http_port)
         try:
             yield
@@ -244,7 +250,7 @@ def serve(definition: ServiceDefinition, argv: Sequence[str]) -> None:
         asyncio.run(migrate(definition, settings))
         return
     uvicorn.run(
-        create_app(definition, settings),
+        create_app(definition, settings, own_process=True),
         host=settings.host,
         port=settings.http_port,
         log_config=None,

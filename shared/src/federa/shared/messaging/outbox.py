@@ -65,8 +65,11 @@ async def record_events_in_tx(
     carrier: dict[str, str] = {}
     propagate.inject(carrier)
     headers = json.dumps(carrier)
-    if "traceparent" in carrier:
-        events = [e.model_copy(update={"traceparent": carrier["traceparent"]}) for e in events]
+    if (traceparent := carrier.get("traceparent")) is not None:
+        events = [
+            e if e.traceparent == traceparent else e.model_copy(update={"traceparent": traceparent})
+            for e in events
+        ]
     rows = [
         (
             event.id,

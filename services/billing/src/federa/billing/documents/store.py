@@ -31,6 +31,7 @@ from federa.billing.domain.numbering import NumberBlock
 from federa.billing.storage.documents_tables import document_lines, documents
 from federa.billing.storage.e_invoice_tables import document_e_invoices
 from federa.billing.storage.tables import payer_accounts
+from federa.shared.db import is_any_of
 from federa.shared.messaging.outbox import copy_rows_in_tx
 from federa.shared.payment_reference import payment_reference
 
@@ -74,7 +75,9 @@ async def payer_numbers(
     if not ids:
         return {}
     rows = await session.execute(
-        select(payer_accounts.c.id, payer_accounts.c.number).where(payer_accounts.c.id.in_(ids))
+        select(payer_accounts.c.id, payer_accounts.c.number).where(
+            is_any_of(payer_accounts.c.id, ids, "ids")
+        )
     )
     return {row.id: row.number for row in rows}
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.billing.catalogue.store import load_catalogue
 from federa.billing.documents.e_invoice import e_invoice_payers_in_tx
-from federa.billing.documents.events import issued_event
+from federa.billing.documents.events import issued_events
 from federa.billing.documents.settings import InvoicingSettings, invoicing_settings_of
 from federa.billing.documents.store import (
     DocumentRows,
@@ -71,7 +71,7 @@ from federa.billing.storage.documents_tables import (
 )
 from federa.billing.storage.tables import lifecycle_entries, members, subscriptions
 from federa.billing.subscriptions.store import entry_of, state_of
-from federa.shared.db import Database
+from federa.shared.db import Database, is_any_of
 from federa.shared.envelope import CloudEvent
 from federa.shared.messaging.outbox import record_events_in_tx
 
@@ -150,7 +150,7 @@ async def _subjects(session: AsyncSession, tenant: str, ids: Sequence[uuid.UUID]
             await session.execute(
                 select(subscriptions)
                 .where(
-                    subscriptions.c.id.in_(list(ids)),
+                    is_any_of(subscriptions.c.id, ids, "ids"),
                     subscriptions.c.tenant == tenant,
                     subscriptions.c.deleted_at.is_(None),
                 )
@@ -163,7 +163,7 @@ async def _subjects(session: AsyncSession, tenant: str, ids: Sequence[uuid.UUID]
     for entry in (
         await session.execute(
             select(lifecycle_entries)
-            .where(lifecycle_entries.c.subscription_id.in_(list(rows)))
+            .where(is_any_of(lifecycle_entries.c.subscription_id, rows, "ids"))
             .order_by(lifecycle_entries.c.subscription_id, lifecycle_entries.c.position)
         )
     ).mappings():
@@ -184,7 +184,7 @@ async def _member_facts(
             members.c.gift_amount,
             members.c.country_code,
             members.c.postcode,
-        ).where(members.c.member_id.in_(list(set(member_ids))))
+        ).where(is_any_of(members.c.member_id, set(member_ids), "ids"))
     )
     return {
         row.member_id: MemberFacts(
@@ -568,7 +568,7 @@ async def _issue(
             credited_numbers=credited_numbers,
             e_invoices=billed.e_invoices,
         )
-        events = [issued_event(doc, correlation_id=str(run["id"])) for doc in issued]
+        events = issued_events(issued, correlation_id=str(run["id"]))
         return _Prepared(blocks, document_rows(issued), events)
 
     log_rows = _log_rows(run, billed, invoices, memos)

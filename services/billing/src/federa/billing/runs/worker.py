@@ -28,6 +28,7 @@ from federa.billing.runs.chunks import process_chunk
 from federa.billing.runs.work import RUN_CHUNK_QUEUED, declare_dead_letters, work_queue
 from federa.shared.db import Database
 from federa.shared.envelope import CloudEvent
+from federa.shared.gc_tuning import tune_for_throughput
 from federa.shared.messaging.consumer import retry_delay
 from federa.shared.messaging.relay import OutboxRelay
 from federa.shared.messaging.topology import BusNames, commands_exchange
@@ -124,6 +125,7 @@ async def _serve(settings: Settings) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with running_worker(settings) as worker:
+        tune_for_throughput()
         log.info("billing worker %s consuming run chunks", worker.name)
         await stop.wait()
     log.info("billing worker stopped")
