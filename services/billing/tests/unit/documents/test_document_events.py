@@ -18,6 +18,7 @@ from federa.billing.domain.documents import (
     DocumentLine,
     LineAccounting,
 )
+from federa.billing.domain.e_invoice import EInvoiceFields
 from federa.billing.domain.ids import MemberId, OrganisationId, PayerId
 from federa.shared.contracts.billing import CREDIT_MEMO_ISSUED, DOCUMENT_ISSUED
 from federa.shared.envelope import CloudEvent
@@ -69,6 +70,8 @@ LINES = (
         branch_organisation=None,
         branch_share=0,
     ),
+    # Rule 33: revenue parked on a deferral account until recognised.
+    _line(4, deferral_account="2900"),
 )
 
 
@@ -94,13 +97,25 @@ def _document(kind: DocumentKind, **changes: object) -> IssuedDocument:
         billing_run_id=uuid.uuid4(),
         created_by="test",
         credits_document_no="1001" if kind is DocumentKind.CREDIT_MEMO else None,
+        e_invoice=changes.pop("e_invoice", None),  # type: ignore[arg-type]
     )
 
 
+E_INVOICE = EInvoiceFields(
+    gln="5790000000005", country_code="DK", currency_code="DKK", external_document_no="PO 17"
+)
+
+
 @pytest.mark.parametrize("kind", list(DocumentKind))
-@pytest.mark.parametrize("member", [True, False])
-def test_each_payload_is_its_contracts_json_form(kind: DocumentKind, member: bool) -> None:
-    doc = _document(kind, **({} if member else {"member": None, "payer_number": None}))
+@pytest.mark.parametrize(
+    "changes",
+    [{}, {"member": None, "payer_number": None}, {"e_invoice": E_INVOICE}],
+    ids=["member", "payer only", "e-invoice"],
+)
+def test_each_payload_is_its_contracts_json_form(
+    kind: DocumentKind, changes: dict[str, object]
+) -> None:
+    doc = _document(kind, **changes)
     spec = CREDIT_MEMO_ISSUED if kind is DocumentKind.CREDIT_MEMO else DOCUMENT_ISSUED
     data = issued_data(doc)
     assert spec.model.model_validate(data).model_dump(mode="json") == data
@@ -108,7 +123,8 @@ def test_each_payload_is_its_contracts_json_form(kind: DocumentKind, member: boo
 
 def test_lines_priced_by_a_rate_publish_one_unit_of_their_amount() -> None:
     data = issued_data(_document(DocumentKind.INVOICE))
-    whole, rated, _ = data["lines"]
+    whole, rated, _, deferred = data["lines"]
+    assert deferred["deferral_account"] == "2900"
     assert (whole["quantity"], whole["unit_price"], whole["amount"]) == (2, 22500, 45000)
     assert (rated["quantity"], rated["unit_price"], rated["amount"]) == (1, 500, 500)
     assert whole["vat_rate"] == "25.50"
