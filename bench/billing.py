@@ -73,19 +73,33 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def server_cpu_seconds() -> dict[str, float]:
-    """CPU used so far by PostgreSQL's and RabbitMQ's processes (every database's: on a shared
-    machine other work shows here too)."""
-    totals = {"postgres": 0.0, "rabbitmq": 0.0}
+def server_processes() -> dict[int, str]:
+    """PostgreSQL's and RabbitMQ's processes now (every database's: on a shared machine other
+    work shows here too), by pid."""
+    found = {}
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:
             with open(f"/proc/{pid}/comm") as comm:
                 name = comm.read().strip()
         except OSError:
             continue
-        group = "postgres" if name == "postgres" else "rabbitmq" if name == "beam.smp" else None
-        if group is not None:
-            totals[group] += cpu_seconds(int(pid))
+        if name in ("postgres", "beam.smp"):
+            found[int(pid)] = "postgres" if name == "postgres" else "rabbitmq"
+    return found
+
+
+def server_cpu_by_process() -> dict[int, tuple[str, float]]:
+    return {pid: (group, cpu_seconds(pid)) for pid, group in server_processes().items()}
+
+
+def cpu_spent(
+    before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]
+) -> dict[str, float]:
+    """Per server, the CPU its processes alive at the end spent since `before` (a process
+    started meanwhile counts whole; one that exited is lost: keep the connections open)."""
+    totals = {"postgres": 0.0, "rabbitmq": 0.0}
+    for pid, (group, seconds) in after.items():
+        totals[group] += seconds - before.get(pid, (group, 0.0))[1]
     return totals
 
 
@@ -127,11 +141,8 @@ class Processes:
         return {name: peak_rss_mb(p.pid) for name, p in self.children.items()}
 
     def cpu(self) -> dict[str, float]:
-        """CPU seconds so far: each child, and the database and broker servers."""
-        return {
-            **{name: cpu_seconds(p.pid) for name, p in self.children.items()},
-            **server_cpu_seconds(),
-        }
+        """CPU seconds so far of each child."""
+        return {name: cpu_seconds(p.pid) for name, p in self.children.items()}
 
     async def stop(self, *names: str) -> None:
         for name in names or list(self.children):
@@ -440,7 +451,7 @@ async def billing_run(
     through: str,
     chunk_size: int,
 ) -> RunFigures:
-    cpu_before = processes.cpu()
+    cpu_before, servers_before = processes.cpu(), server_cpu_by_process()
     started = time.monotonic()
     run = await call(
         client,
@@ -475,6 +486,7 @@ async def billing_run(
     if state["status"] != "completed" or state["totals"]["failed"]:
         print(f"  {label}: {state['status']}, {state['totals']['failed']} failed", flush=True)
     cpu_after = processes.cpu()
+    servers = cpu_spent(servers_before, server_cpu_by_process())
     return RunFigures(
         label,
         workers,
@@ -482,14 +494,37 @@ async def billing_run(
         issued,
         confirmed,
         processes.peaks(),
-        {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after},
+        {name: cpu_after[name] - cpu_before.get(name, 0.0) for name in cpu_after} | servers,
     )
 
 
-async def floor(conn: asyncpg.Connection, amqp_url: str, count: int, chunk_size: int) -> float:
-    """Bare asyncpg and aio-pika: the same documents, lines, log rows and outbox rows written
-    in chunk transactions with COPY, and the same events published with confirms, 100 in
-    flight. Returns seconds for all of it."""
+@dataclass
+class FloorFigures:
+    """Seconds of each step of the floor, and the whole."""
+
+    inserts: float = 0.0
+    advances: float = 0.0
+    publish: float = 0.0
+    marks: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return self.inserts + self.advances + self.publish + self.marks
+
+    @property
+    def inserts_and_publish(self) -> float:
+        """The floor as it was measured before 2026-11-22 (third session): no row updates."""
+        return self.inserts + self.publish
+
+
+async def floor(
+    conn: asyncpg.Connection, amqp_url: str, count: int, chunk_size: int
+) -> FloorFigures:
+    """Bare asyncpg and aio-pika doing the run's writes and publishes with no framework and no
+    computing: per chunk transaction the same documents, lines, log rows and outbox rows
+    written with COPY and the same subscriptions advanced with one UPDATE; then the same
+    events published with confirms, 100 in flight, and their outbox rows marked published,
+    500 a statement, as the relay does. Returns the seconds of each step."""
     docs = await conn.fetch("SELECT * FROM documents ORDER BY created_at LIMIT $1", count)
     lines = await conn.fetch(
         "SELECT l.* FROM document_lines l JOIN documents d ON d.id = l.document_id "
@@ -504,19 +539,27 @@ async def floor(conn: asyncpg.Connection, amqp_url: str, count: int, chunk_size:
         "ORDER BY id LIMIT $1",
         count,
     )
-    for table in ("documents", "document_lines", "billing_log", "outbox"):
+    for table in ("documents", "document_lines", "billing_log", "outbox", "subscriptions"):
         await conn.execute(
             f"CREATE TABLE floor_{table} (LIKE {table} INCLUDING DEFAULTS INCLUDING INDEXES)"
         )
-    servers_before, cpu_before = server_cpu_seconds(), time.process_time()
+    await conn.execute("INSERT INTO floor_subscriptions SELECT * FROM subscriptions")
+    advanced = {
+        row["id"]: row
+        for row in await conn.fetch(
+            "SELECT id, billed_from, billed_through, billing_status FROM subscriptions"
+        )
+    }
+    servers_before, cpu_before = server_cpu_by_process(), time.process_time()
     line_of: dict[Any, list[Any]] = {}
     for line in lines:
         line_of.setdefault(line["document_id"], []).append(line)
     log_of = {row["document_id"]: row for row in log}
-    started = time.monotonic()
+    figures = FloorFigures()
     for offset in range(0, len(docs), chunk_size):
         chunk = docs[offset : offset + chunk_size]
         async with conn.transaction():
+            started = time.monotonic()
             await conn.copy_records_to_table(
                 "floor_documents", records=[tuple(d.values()) for d in chunk]
             )
@@ -532,6 +575,22 @@ async def floor(conn: asyncpg.Connection, amqp_url: str, count: int, chunk_size:
                 "floor_outbox",
                 records=[tuple(e.values()) for e in events[offset : offset + chunk_size]],
             )
+            figures.inserts += time.monotonic() - started
+            started = time.monotonic()
+            subjects = [
+                advanced[log_of[d["id"]]["subscription_id"]] for d in chunk if d["id"] in log_of
+            ]
+            await conn.execute(
+                "UPDATE floor_subscriptions s SET billed_from = u.f, billed_through = u.t, "
+                "billing_status = u.st, version = s.version + 1, updated_at = now() "
+                "FROM unnest($1::uuid[], $2::date[], $3::date[], $4::text[]) AS u(id, f, t, st) "
+                "WHERE s.id = u.id",
+                [r["id"] for r in subjects],
+                [r["billed_from"] for r in subjects],
+                [r["billed_through"] for r in subjects],
+                [r["billing_status"] for r in subjects],
+            )
+            figures.advances += time.monotonic() - started
     connection = await aio_pika.connect(amqp_url)
     async with connection:
         channel = await connection.channel(publisher_confirms=True)
@@ -555,12 +614,19 @@ async def floor(conn: asyncpg.Connection, amqp_url: str, count: int, chunk_size:
                     routing_key=queue.name,
                 )
 
+        started = time.monotonic()
         await asyncio.gather(*(publish(e) for e in events))
-        elapsed = time.monotonic() - started
-        servers = server_cpu_seconds()
+        figures.publish = time.monotonic() - started
+        started = time.monotonic()
+        for offset in range(0, len(events), 500):
+            await conn.execute(
+                "UPDATE floor_outbox SET published_at = now() WHERE id = ANY($1::bigint[])",
+                [e["id"] for e in events[offset : offset + 500]],
+            )
+        figures.marks = time.monotonic() - started
         spent = {
             "bench": time.process_time() - cpu_before,
-            **{name: servers[name] - servers_before[name] for name in servers},
+            **cpu_spent(servers_before, server_cpu_by_process()),
         }
         print(
             "floor: CPU ms per document: "
@@ -568,7 +634,7 @@ async def floor(conn: asyncpg.Connection, amqp_url: str, count: int, chunk_size:
             flush=True,
         )
         await queue.delete(if_unused=False, if_empty=False)
-    return elapsed
+    return figures
 
 
 @contextlib.asynccontextmanager
@@ -640,17 +706,17 @@ async def main(args: argparse.Namespace) -> None:
                 chunk_size=args.chunk_size,
             )
             await processes.stop()
-            floor_seconds = await floor(conn, settings.amqp_url, one.documents, args.chunk_size)
+            floored = await floor(conn, settings.amqp_url, one.documents, args.chunk_size)
         finally:
             await processes.stop()
             await client.aclose()
             if conn is not None:
                 await conn.close()
-    report(args, one, two, floor_seconds)
+    report(args, one, two, floored)
 
 
 def report(
-    args: argparse.Namespace, one: RunFigures, two: RunFigures, floor_seconds: float
+    args: argparse.Namespace, one: RunFigures, two: RunFigures, floored: FloorFigures
 ) -> None:
     print(
         f"{'run':<14}{'documents':>10}{'issued s':>10}{'confirmed s':>13}{'invoices/s':>12}"
@@ -664,10 +730,21 @@ def report(
         )
     for run in (one, two):
         print(f"{run.label}: CPU ms per document: {run.cpu_ms_per_document()}")
-    floor_rate = one.documents / floor_seconds
+    floor_rate = one.documents / floored.total
+    inserts_rate = one.documents / floored.inserts_and_publish
     print(
-        f"{'floor':<14}{one.documents:>10}{'':>10}{floor_seconds:>13.1f}{floor_rate:>12.0f}"
-        "  (bare asyncpg COPY + aio-pika, this process)"
+        f"{'floor':<14}{one.documents:>10}{'':>10}{floored.total:>13.1f}{floor_rate:>12.0f}"
+        "  (bare asyncpg + aio-pika, this process)"
+    )
+    print(
+        f"floor steps: inserts {floored.inserts:.1f} s, subscription advances "
+        f"{floored.advances:.1f} s, publish {floored.publish:.1f} s, outbox marks "
+        f"{floored.marks:.1f} s; without the updates {inserts_rate:.0f}/s"
+    )
+    print(
+        f"one worker at {one.confirmed_rate / floor_rate:.0%} of the floor "
+        f"({one.confirmed_rate / inserts_rate:.0%} of inserts and publishing alone), two at "
+        f"{two.confirmed_rate / floor_rate:.0%} ({two.confirmed_rate / inserts_rate:.0%})"
     )
     print(
         "issued = POST → run completed (every chunk committed); confirmed = POST → no "
@@ -681,7 +758,8 @@ def report(
         f"RESULT invoices_per_s_1_worker={one.confirmed_rate:.0f} "
         f"invoices_per_s_2_workers={two.confirmed_rate:.0f} "
         f"issued_per_s_1_worker={one.issued_rate:.0f} issued_per_s_2_workers={two.issued_rate:.0f} "
-        f"floor_per_s={floor_rate:.0f} peak_worker_rss_mb={worker_peak:.0f} "
+        f"floor_per_s={floor_rate:.0f} floor_inserts_publish_per_s={inserts_rate:.0f} "
+        f"peak_worker_rss_mb={worker_peak:.0f} "
         f"peak_service_rss_mb={max(one.peaks.get('service', 0), two.peaks.get('service', 0)):.0f}"
     )
 

@@ -37,7 +37,9 @@ class Settings(BaseSettings):
     # services and workers against one server, so they keep it small.
     db_pool_size: int = Field(default=10, ge=1, le=100)
     relay_enabled: bool = True
-    relay_batch_size: int = Field(default=200, ge=1, le=5000)
+    # A billing chunk writes 500 events at once; a pass of 500 publishes with their confirms in
+    # flight together and costs a tenth less CPU per event than passes of 200 (bench/relay.py).
+    relay_batch_size: int = Field(default=500, ge=1, le=5000)
     relay_poll_seconds: float = Field(default=1.0, gt=0)
     consumer_prefetch: int = Field(default=32, ge=1)
     # How often RabbitMQ may redeliver a failing message before it is dead-lettered.

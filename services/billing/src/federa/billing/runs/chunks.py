@@ -514,9 +514,12 @@ async def _store(
         )
     if billed.errors:
         await session.execute(insert(billing_run_errors), billed.errors)
-    report = _report_rows(run, chunk_no, subjects, billed, invoices, memos)
-    if report:
-        await session.execute(insert(billing_run_report), report)
+    # A chunk reports on hundreds of branches: COPY, not an INSERT a row.
+    await copy_in_tx(
+        session,
+        billing_run_report.name,
+        _report_rows(run, chunk_no, subjects, billed, invoices, memos),
+    )
     if not run["dry_run"]:
         await _issue(session, run, billed, invoices, memos, credited_numbers)
     await finish_chunk_in_tx(
