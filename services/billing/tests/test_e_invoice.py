@@ -144,6 +144,78 @@ async def test_the_setup_and_a_payers_gln_are_validated_and_published(api: Billi
     assert changed["data"]["payment_method"] == "EAN"
 
 
+async def test_a_start_takes_the_payer_reference_and_the_reads_show_it(runs: Billing) -> None:
+    await runs.call("PUT", "/v1/e-invoice-settings", SETUP)
+    await runs.call("PUT", "/v1/invoicing-settings", {"document_grouping": "per_payer"})
+    population, [public, _], [first, _] = await customers(runs, "Aarhus", "Anna Berg")
+    await make_public(runs, public)
+    aarhus, anna = population.members
+    body = {"product": "ANNUAL", "from_date": "2025-01-01"}
+
+    too_long = await runs.call(
+        "POST",
+        "/v1/subscriptions",
+        {**body, "member_id": str(aarhus), "payer_reference": "x" * 36},
+        expect=422,
+    )
+    assert "payer_reference" in str(too_long)
+    # Refused before anything was stored.
+    assert await runs.count("subscriptions", "tenant = :t", t=runs.tenant) == 2
+    blank = await runs.call(
+        "POST",
+        "/v1/subscriptions",
+        {**body, "member_id": str(anna), "payer_reference": "   "},
+        expect=201,
+    )
+    assert blank["payer_reference"] is None
+    started = await runs.call(
+        "POST",
+        "/v1/subscriptions",
+        {**body, "member_id": str(aarhus), "payer_reference": " PO-77 "},
+        expect=201,
+    )
+    assert started["payer_reference"] == "PO-77"
+    read = await runs.call("GET", f"/v1/subscriptions/{started['id']}")
+    assert read["payer_reference"] == "PO-77"
+    await reference(runs, first, "PO-1")
+    page = await runs.call("GET", "/v1/subscriptions")
+    assert [(s["id"], s["payer_reference"]) for s in page["items"]] == [
+        (first, "PO-1"),
+        (list(population.subscriptions)[1], None),
+        (blank["id"], None),
+        (started["id"], "PO-77"),
+    ]
+
+    # The run takes the reference the start stored as the external document number.
+    run = await finished(runs, (await start_run(runs))["id"])
+    assert (run["totals"]["charged"], run["totals"]["failed"]) == (4, 0)
+    invoice = await document_of(runs, run["id"], public)
+    assert invoice["e_invoice"]["external_document_no"] == "PO-1, PO-77"
+
+
+async def test_the_payer_account_read_shows_its_gln_and_payment_method(api: Billing) -> None:
+    await api.call("PUT", "/v1/e-invoice-settings", SETUP)
+    member = await api.member_joins("Municipality of Aarhus")
+    payer = await payer_of(api, member)
+    paper = await api.call("GET", f"/v1/payer-accounts/{payer}")
+    assert (paper["gln"], paper["e_invoice_payment_method"]) == (None, None)
+
+    await make_public(api, payer)
+    read = await api.call("GET", f"/v1/payer-accounts/{payer}")
+    assert (read["gln"], read["e_invoice_payment_method"]) == (GLN, "EAN")
+    [listed] = await api.call("GET", "/v1/payer-accounts", params={"member_id": str(member)})
+    assert listed == read
+    [own] = await api.call("GET", "/v1/payer-accounts/options", params={"member_id": str(member)})
+    assert own["account"] == read
+
+    # Both null: a paper customer again, and the read says so.
+    await api.call(
+        "PUT", f"/v1/payer-accounts/{payer}/e-invoice", {"gln": None, "payment_method": None}
+    )
+    again = await api.call("GET", f"/v1/payer-accounts/{payer}")
+    assert (again["gln"], again["e_invoice_payment_method"]) == (None, None)
+
+
 async def test_a_run_fills_every_field_and_logs_the_subscription_without_a_reference(
     runs: Billing,
 ) -> None:

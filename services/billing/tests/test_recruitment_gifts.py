@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import event
+
 from federa.shared.auth import Role
 from federa.shared.contracts.billing import (
     DOCUMENT_ISSUED,
@@ -217,6 +219,101 @@ async def test_the_subscriptions_own_gift_item_wins_over_the_channels(runs: Bill
     )
     carl = people.subscription_of[people.carl]
     await runs.call("GET", f"/v1/subscriptions/{carl}/recruitment", expect=404)
+
+
+async def test_a_start_takes_the_gift_item_and_the_subscription_read_shows_the_recruiter(
+    runs: Billing,
+) -> None:
+    await runs.call("PUT", "/v1/invoicing-settings", {"invoicing_mode": "invoice"})
+    await create_annual(runs)
+    await runs.call("PUT", "/v1/recruitment-gift-channels/MGM", {"gift_item_no": "MUG-1"})
+    rita = await runs.member_joins("Rita Hverver", member_number=1)
+    anna = await runs.member_joins("Anna Ny", member_number=2)
+    carl = await runs.member_joins("Carl Selv", member_number=3)
+    body = {"product": "ANNUAL", "from_date": "2025-01-01", "acquisition_channel": "MGM"}
+
+    # An item without a recruiter could earn nothing: refused, nothing stored.
+    await runs.call(
+        "POST",
+        "/v1/subscriptions",
+        {**body, "member_id": str(carl), "recruitment_gift_item": "BOOK-9"},
+        expect=422,
+    )
+    assert await runs.count("subscriptions", "tenant = :t", t=runs.tenant) == 0
+    # Nor does a member recruit themselves.
+    own = await runs.call(
+        "POST",
+        "/v1/subscriptions",
+        {**body, "member_id": str(carl), "recruited_by_member_id": str(carl)},
+        expect=422,
+    )
+    assert own["type"].endswith("/recruited-by-self")
+    assert await runs.count("subscriptions", "tenant = :t", t=runs.tenant) == 0
+    started = await runs.call(
+        "POST",
+        "/v1/subscriptions",
+        {
+            **body,
+            "member_id": str(anna),
+            "recruited_by_member_id": str(rita),
+            "recruitment_gift_item": "BOOK-9",
+        },
+        expect=201,
+    )
+    assert (started["recruited_by_member_id"], started["recruitment_gift_item"]) == (
+        str(rita),
+        "BOOK-9",
+    )
+    unrecruited = await runs.call(
+        "POST", "/v1/subscriptions", {**body, "member_id": str(carl)}, expect=201
+    )
+    assert (unrecruited["recruited_by_member_id"], unrecruited["recruitment_gift_item"]) == (
+        None,
+        None,
+    )
+    read = await runs.call("GET", f"/v1/subscriptions/{started['id']}")
+    assert (read["recruited_by_member_id"], read["recruitment_gift_item"]) == (str(rita), "BOOK-9")
+    recruitment = await runs.call("GET", f"/v1/subscriptions/{started['id']}/recruitment")
+    assert recruitment["recruitment_gift_item"] == "BOOK-9"
+    # The recruiter without an own item: the channel's item stands, and the read says none.
+    bo = await runs.member_joins("Bo Ven", member_number=4)
+    await runs.call(
+        "POST",
+        "/v1/subscriptions",
+        {**body, "member_id": str(bo), "recruited_by_member_id": str(rita)},
+        expect=201,
+    )
+
+    # A page reads its recruitments in one query, not one per subscription.
+    statements: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        statements.append(statement)
+
+    engine = runs.service.runtime.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        page = await runs.call("GET", "/v1/subscriptions")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert [(s["recruited_by_member_id"], s["recruitment_gift_item"]) for s in page["items"]] == [
+        (str(rita), "BOOK-9"),
+        (None, None),
+        (str(rita), None),
+    ]
+    assert len([s for s in statements if "FROM subscription_recruitments" in s]) == 1
+
+    # The item the start stored is the gift's once the first charge is paid.
+    run = await finished(runs, (await start_run(runs))["id"])
+    [listed] = [
+        d
+        for d in await all_documents(runs, billing_run_id=run["id"])
+        if d["member_id"] == str(anna)
+    ]
+    document = await runs.call("GET", f"/v1/documents/{listed['id']}")
+    await publish(runs, [pay(runs, document, date(2025, 6, 20))])
+    [gift] = (await gifts(runs))["items"]
+    assert (gift["gift_item_no"], gift["recipient"]) == ("BOOK-9", "recruiter")
 
 
 async def test_the_window_filter_and_the_csv_export(runs: Billing) -> None:

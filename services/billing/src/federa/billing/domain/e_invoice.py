@@ -39,6 +39,9 @@ REQUIRED_FIELDS = (
 
 _GLN = re.compile(r"[0-9]{13}")
 
+# OIOUBL limits identifiers to 35 characters (the external document number among them).
+IDENTIFIER_MAX_LENGTH = 35
+
 
 class InvalidGln(BillingRuleError):
     code = "invalid-gln"
@@ -80,6 +83,11 @@ def normalised_gln(value: str) -> str:
             f"{gs1_check_digit(compact[:-1])})."
         )
     return compact
+
+
+def payer_reference(value: str | None) -> str | None:
+    """A subscription's payer reference (*Reference nr.*) as stored: trimmed, blank is none."""
+    return (value or "").strip() or None
 
 
 @dataclass(frozen=True)

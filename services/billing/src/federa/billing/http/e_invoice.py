@@ -19,10 +19,12 @@ from federa.billing.documents.e_invoice import (
 )
 from federa.billing.documents.queries import load_document
 from federa.billing.domain.e_invoice import (
+    IDENTIFIER_MAX_LENGTH,
     EInvoiceFields,
     EInvoiceSetup,
     PaymentMethod,
     normalised_gln,
+    payer_reference,
 )
 from federa.billing.http.billing_runs import RunOperator
 from federa.billing.http.catalogue_schemas import Body
@@ -38,8 +40,7 @@ from federa.shared.service import RuntimeDep
 
 router = APIRouter(prefix="/v1", tags=["e-invoicing"], route_class=BillingRoute, responses=PROBLEMS)
 
-# OIOUBL limits identifiers to 35 characters (the external document number among them).
-_REFERENCE = Field(default=None, max_length=35)
+_REFERENCE = Field(default=None, max_length=IDENTIFIER_MAX_LENGTH)
 
 
 class PaymentMethodBody(Body):
@@ -248,7 +249,7 @@ async def save_payer_reference(
 ) -> PayerReferenceRead:
     """The payer's reference for this subscription's invoices (*Reference nr.*): the external
     document number of its e-invoices (rule 35c). Null removes it."""
-    value = (body.payer_reference or "").strip() or None
+    value = payer_reference(body.payer_reference)
     async with runtime.db.transaction() as session:
         await load_visible(
             session, await scope_of(session, principal), subscription_id, for_update=True

@@ -8,8 +8,9 @@ from decimal import Decimal
 from typing import Literal
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
+from federa.billing.domain.e_invoice import IDENTIFIER_MAX_LENGTH
 from federa.billing.http.catalogue_schemas import Body
 
 Channel = Literal["internal", "external"]
@@ -44,6 +45,27 @@ class SubscriptionStart(Body):
     # Rule 7: the member who recruited this one, and a welcome template for this start.
     recruited_by_member_id: UUID | None = None
     welcome_template: str | None = Field(default=None, min_length=1)
+    # Rule 39: the subscription's own gift item, over its acquisition channel's.
+    recruitment_gift_item: str | None = Field(
+        default=None,
+        min_length=1,
+        description="The recruiter's gift item for this subscription; needs "
+        "`recruited_by_member_id`. Default: the acquisition channel's",
+    )
+    # Rule 35c: the payer's reference (*Reference nr.*), as `PUT …/payer-reference` takes it.
+    payer_reference: str | None = Field(
+        default=None,
+        max_length=IDENTIFIER_MAX_LENGTH,
+        description="The payer's reference on this subscription's invoices: the e-invoice's "
+        "external document number; blank is none",
+    )
+
+    @model_validator(mode="after")
+    def _gift_item_needs_a_recruiter(self) -> SubscriptionStart:
+        # A gift item without a recruiter would earn nothing and could not be stored.
+        if self.recruitment_gift_item is not None and self.recruited_by_member_id is None:
+            raise ValueError("recruitment_gift_item needs recruited_by_member_id")
+        return self
 
 
 class SubscriptionStop(Body):
@@ -116,6 +138,13 @@ class SubscriptionRead(BaseModel):
     collection_channel: Channel
     acquisition_channel: str | None
     campaign: str | None
+    payer_reference: str | None = Field(
+        description="The payer's reference (rule 35c): its e-invoices' external document number"
+    )
+    recruited_by_member_id: UUID | None = Field(description="Rule 39: who recruited the member")
+    recruitment_gift_item: str | None = Field(
+        description="Rule 39: the subscription's own gift item (else the channel's)"
+    )
     version: int
     created_at: datetime
     updated_at: datetime
@@ -210,6 +239,10 @@ class PayerAccountRead(BaseModel):
     city: str | None
     country_code: str
     email: str | None
+    gln: str | None = Field(description="Rule 35b: the GLN/EAN of a public customer")
+    e_invoice_payment_method: str | None = Field(
+        description="Rule 35b: the e-invoice payment method (`PUT …/e-invoice`)"
+    )
     version: int
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query, status
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from federa.billing.domain.quote import Quote
 from federa.billing.domain.subscription import (
@@ -36,6 +38,7 @@ from federa.billing.http.subscription_schemas import (
     SubscriptionStart,
     SubscriptionStop,
 )
+from federa.billing.recruitment.setup import recruitments_by_subscription
 from federa.billing.runs.start_billing import charge_started_now
 from federa.billing.scope import scope_of
 from federa.billing.subscriptions.commands import (
@@ -65,7 +68,9 @@ router = APIRouter(
 )
 
 
-def subscription_read(stored: StoredSubscription) -> SubscriptionRead:
+def subscription_read(
+    stored: StoredSubscription, recruitment: Mapping[str, Any] | None
+) -> SubscriptionRead:
     state, today = stored.state, date.today()
     return SubscriptionRead.model_validate(
         {
@@ -75,8 +80,32 @@ def subscription_read(stored: StoredSubscription) -> SubscriptionRead:
             "delivery_address_no": delivery_address_on(state, today),
             "status": status_on(state, today).value,
             "next_unbilled_date": next_unbilled_date(state),
+            **_recruitment_fields(recruitment),
         }
     )
+
+
+def _recruitment_fields(recruitment: Mapping[str, Any] | None) -> dict[str, Any]:
+    if recruitment is None:
+        return {"recruited_by_member_id": None, "recruitment_gift_item": None}
+    return {
+        "recruited_by_member_id": recruitment["recruited_by_member_id"],
+        "recruitment_gift_item": recruitment["recruitment_gift_item"],
+    }
+
+
+async def subscription_reads(
+    session: AsyncSession, page: list[StoredSubscription]
+) -> list[SubscriptionRead]:
+    """The read models of subscriptions loaded in `session`, with their recruitments (rule
+    39) read in one query for the whole page."""
+    recruitments = await recruitments_by_subscription(session, [s.id for s in page])
+    return [subscription_read(s, recruitments.get(s.id)) for s in page]
+
+
+async def read_one(session: AsyncSession, stored: StoredSubscription) -> SubscriptionRead:
+    [read] = await subscription_reads(session, [stored])
+    return read
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SubscriptionRead)
@@ -89,10 +118,11 @@ async def start(
     async with runtime.db.transaction() as session:
         scope = await scope_of(session, principal)
         stored = await start_subscription_in_tx(session, scope, body, actor=principal.subject)
+        started = await read_one(session, stored)
     if await charge_started_now(runtime.db, scope.tenant, stored.id):
         async with runtime.db.sessions() as session:
-            stored = await load_visible(session, scope, stored.id)
-    return subscription_read(stored)
+            started = await read_one(session, await load_visible(session, scope, stored.id))
+    return started
 
 
 @router.get("", response_model=SubscriptionPage)
@@ -117,9 +147,8 @@ async def list_all(
             limit=limit,
             offset=offset,
         )
-    return SubscriptionPage(
-        items=[subscription_read(s) for s in page], total=total, limit=limit, offset=offset
-    )
+        items = await subscription_reads(session, page)
+    return SubscriptionPage(items=items, total=total, limit=limit, offset=offset)
 
 
 @router.get("/{subscription_id}", response_model=SubscriptionDetail)
@@ -127,10 +156,9 @@ async def read(subscription_id: UUID, principal: Reader, runtime: RuntimeDep) ->
     """As of today, with the delivery address in effect today."""
     async with runtime.db.sessions() as session:
         stored = await load_visible(session, await scope_of(session, principal), subscription_id)
+        found = await read_one(session, stored)
         address = await delivery_address_of(session, stored, date.today())
-    return SubscriptionDetail.model_validate(
-        {**subscription_read(stored).model_dump(), "delivery_address": address}
-    )
+    return SubscriptionDetail.model_validate({**found.model_dump(), "delivery_address": address})
 
 
 @router.get("/{subscription_id}/delivery-address", response_model=DeliveryAddressRead)
@@ -171,7 +199,7 @@ async def stop(
         stored = await stop_subscription_in_tx(
             session, scope, subscription_id, body, actor=principal.subject
         )
-    return subscription_read(stored)
+        return await read_one(session, stored)
 
 
 @router.post("/{subscription_id}/price-code", response_model=SubscriptionRead)
@@ -188,7 +216,7 @@ async def change_price_code(
         stored = await change_price_code_in_tx(
             session, scope, subscription_id, body, actor=principal.subject
         )
-    return subscription_read(stored)
+        return await read_one(session, stored)
 
 
 @router.post("/{subscription_id}/payer", response_model=SubscriptionRead)
@@ -202,7 +230,7 @@ async def change_payer(
         stored = await change_payer_in_tx(
             session, scope, subscription_id, body, actor=principal.subject
         )
-    return subscription_read(stored)
+        return await read_one(session, stored)
 
 
 @router.post("/{subscription_id}/move", response_model=SubscriptionRead)
@@ -216,7 +244,7 @@ async def move(
         stored = await move_delivery_in_tx(
             session, scope, subscription_id, body, actor=principal.subject
         )
-    return subscription_read(stored)
+        return await read_one(session, stored)
 
 
 @router.post("/{subscription_id}/restart", response_model=SubscriptionRead)
@@ -233,7 +261,7 @@ async def restart(
         stored = await restart_subscription_in_tx(
             session, scope, subscription_id, body, actor=principal.subject
         )
-    return subscription_read(stored)
+        return await read_one(session, stored)
 
 
 @router.delete("/{subscription_id}", status_code=status.HTTP_204_NO_CONTENT)

@@ -80,6 +80,16 @@ async def save_gift_channel_in_tx(
     return dict(row)
 
 
+def refuse_self_recruitment(member_id: uuid.UUID, recruited_by: uuid.UUID | None) -> None:
+    if recruited_by == member_id:
+        raise Problem(
+            422,
+            "recruited-by-self",
+            "Invalid request",
+            "A member cannot recruit themselves.",
+        )
+
+
 async def record_recruitment_in_tx(
     session: AsyncSession,
     tenant: str,
@@ -127,6 +137,21 @@ async def recruitment_of(
     return None if row is None else dict(row)
 
 
+async def recruitments_by_subscription(
+    session: AsyncSession, subscription_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Row]:
+    """The recruitments of subscriptions the caller already read (a page of them): one query,
+    keyed by subscription; a subscription without a recruiter is not in it."""
+    if not subscription_ids:
+        return {}
+    rows = await session.execute(
+        select(subscription_recruitments).where(
+            subscription_recruitments.c.subscription_id.in_(subscription_ids)
+        )
+    )
+    return {row["subscription_id"]: dict(row) for row in rows.mappings()}
+
+
 async def set_recruitment_in_tx(
     session: AsyncSession,
     scope: Scope,
@@ -139,13 +164,7 @@ async def set_recruitment_in_tx(
     """Set or correct a subscription's recruiter and gift item. A gift due already keeps what
     it was due with (409 `recruitment-gift-due`): its event went out."""
     stored = await load_visible(session, scope, subscription_id, for_update=True)
-    if recruited_by == stored.state.member_id:
-        raise Problem(
-            422,
-            "recruited-by-self",
-            "Invalid request",
-            "A member cannot recruit themselves.",
-        )
+    refuse_self_recruitment(stored.state.member_id, recruited_by)
     due = (
         await session.execute(
             select(recruitment_gifts.c.id).where(

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from federa.billing.catalogue.store import load_catalogue
 from federa.billing.documents.stop_credits import credit_on_stop_in_tx
 from federa.billing.domain.catalogue import Catalogue
+from federa.billing.domain.e_invoice import payer_reference
 from federa.billing.domain.ids import OrganisationId, PayerId
 from federa.billing.domain.lifecycle import (
     Stopped,
@@ -46,7 +47,7 @@ from federa.billing.http.subscription_schemas import (
 )
 from federa.billing.member_addresses import require_delivery_address
 from federa.billing.member_copy import load_member, member_facts
-from federa.billing.recruitment.setup import record_recruitment_in_tx
+from federa.billing.recruitment.setup import record_recruitment_in_tx, refuse_self_recruitment
 from federa.billing.runs.start_billing import plan_start_billing_in_tx
 from federa.billing.scope import Scope, visible_payer_accounts, visible_subscriptions
 from federa.billing.storage.tables import payer_accounts, subscriptions
@@ -132,7 +133,14 @@ async def start_subscription_in_tx(
         campaign=request.campaign,
         reason=request.reason,
     )
-    stored = await insert_subscription(session, scope.tenant, started.state, actor=actor)
+    refuse_self_recruitment(started.state.member_id, request.recruited_by_member_id)
+    stored = await insert_subscription(
+        session,
+        scope.tenant,
+        started.state,
+        actor=actor,
+        payer_reference=payer_reference(request.payer_reference),
+    )
     welcome = welcome_letter(
         await welcome_settings_of(session, scope.tenant),
         product=started.state.product,
@@ -146,7 +154,12 @@ async def start_subscription_in_tx(
     )
     # Rule 39: remember the recruiter; the gift falls due when the first charge is paid.
     await record_recruitment_in_tx(
-        session, scope.tenant, stored.id, request.recruited_by_member_id, actor=actor
+        session,
+        scope.tenant,
+        stored.id,
+        request.recruited_by_member_id,
+        gift_item=request.recruitment_gift_item,
+        actor=actor,
     )
     # Rule 6: the first charge at once, when the tenant invoices on start.
     await plan_start_billing_in_tx(session, scope.tenant, stored, actor=actor)

@@ -182,14 +182,22 @@ async def _append_entries(
 
 
 async def insert_subscription(
-    session: AsyncSession, tenant: str, state: SubscriptionState, *, actor: str
+    session: AsyncSession,
+    tenant: str,
+    state: SubscriptionState,
+    *,
+    actor: str,
+    payer_reference: str | None = None,
 ) -> StoredSubscription:
+    """The new subscription's row; `payer_reference` is invoicing data (rule 35c) beside the
+    state, stored in the same insert."""
     stamp = datetime.now(UTC)
     row = {
         "id": uuid.uuid4(),
         "tenant": tenant,
         "subscription_no": state.subscription_no,
         **_values(state),
+        "payer_reference": payer_reference,
         "version": 1,
         "created_at": stamp,
         "created_by": actor,
