@@ -55,6 +55,8 @@ async def test_member_registered_gives_the_member_its_own_payer_account(api: Bil
         "city": "Oslo",
         "country_code": "NO",
         "email": None,
+        "gln": None,
+        "e_invoice_payment_method": None,
         "version": 1,
     }
     [created] = await api.outbox(PAYER_ACCOUNT_CREATED.type, account["id"])
