@@ -260,6 +260,29 @@ async def test_a_refused_publish_leaves_its_rows_and_their_aggregates_later_rows
     assert await _pending(db) == []
 
 
+async def test_a_batch_the_broker_does_not_confirm_in_time_stays_pending_for_the_next_pass(
+    bus: tuple[Database, OutboxRelay, aio_pika.abc.AbstractChannel, BusNames],
+) -> None:
+    db, relay, _, _ = bus
+    configured = relay._publish_timeout
+    await _write(db, [(f"t{n}", 1, "test.thing.done") for n in range(20)])
+
+    # No broker confirms 20 messages in a microsecond (a hung broker, made quick): the pass
+    # gives the whole batch back.
+    relay._publish_timeout = 1e-6
+    assert await relay.relay_once() == 0
+    assert len(await _pending(db)) == 20
+    async with db.sessions() as session:
+        errors = (
+            await session.execute(text("SELECT DISTINCT attempts, last_error FROM outbox"))
+        ).all()
+    assert errors == [(1, "TimeoutError: broker did not confirm")]
+
+    relay._publish_timeout = configured
+    assert await relay.relay_once() == 20
+    assert await _pending(db) == []
+
+
 async def test_an_aggregate_waits_while_another_relay_holds_its_older_event(
     bus: tuple[Database, OutboxRelay, aio_pika.abc.AbstractChannel, BusNames],
 ) -> None:

@@ -299,11 +299,8 @@ class OutboxRelay:
         """Every aggregate's rows in order, the aggregates side by side, under one span and one
         timeout: the timeout bounds how long a hung broker keeps this batch's row locks (one
         per message cost a tenth of the relay's CPU)."""
-        publishing = asyncio.gather(
-            *(self._publish_in_order(group, exchanges) for group in by_aggregate.values())
-        )
         if self._tracer is None:
-            return await self._bounded(publishing, rows)
+            return await self._bounded(by_aggregate, exchanges)
         with self._tracer.start_as_current_span(
             f"{self._names.events} publish",
             kind=SpanKind.PRODUCER,
@@ -314,18 +311,22 @@ class OutboxRelay:
                 "messaging.batch.message_count": len(rows),
             },
         ):
-            return await self._bounded(publishing, rows)
+            return await self._bounded(by_aggregate, exchanges)
 
     async def _bounded(
         self,
-        publishing: asyncio.Future[list[tuple[list[int], list[int], str]]],
-        rows: Sequence[OutboxRow],
+        by_aggregate: Mapping[str, Sequence[OutboxRow]],
+        exchanges: Mapping[str, AbstractExchange],
     ) -> list[tuple[list[int], list[int], str]]:
+        publishing = asyncio.gather(
+            *(self._publish_in_order(group, exchanges) for group in by_aggregate.values())
+        )
         try:
             return await asyncio.wait_for(publishing, self._publish_timeout)
         except TimeoutError:
-            log.warning("publishing %d outbox rows timed out", len(rows))
-            return [([], [row.id for row in rows], "TimeoutError: broker did not confirm")]
+            failed = [row.id for group in by_aggregate.values() for row in group]
+            log.warning("publishing %d outbox rows timed out", len(failed))
+            return [([], failed, "TimeoutError: broker did not confirm")]
 
     async def _publish_in_order(
         self, rows: Sequence[OutboxRow], exchanges: Mapping[str, AbstractExchange]
