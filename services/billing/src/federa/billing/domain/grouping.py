@@ -7,7 +7,7 @@ subscriptions by their group and cuts only between groups.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
@@ -49,14 +49,19 @@ def plan_chunks(selected: Sequence[Selected[K]], size: int) -> list[list[UUID]]:
     """Split subscriptions into chunks of at most `size`, never splitting a group: a chunk
     takes whole groups while they fit, and a group larger than `size` is a chunk of its own.
     Groups keep the order of their first subscription."""
-    if size < 1:
-        raise ValueError("a chunk holds at least one subscription")
     order: dict[K, list[UUID]] = {}
     for item in selected:
         order.setdefault(item.group, []).append(item.subscription_id)
+    return pack_groups(order.values(), size)
+
+
+def pack_groups(groups: Iterable[Sequence[UUID]], size: int) -> list[list[UUID]]:
+    """`plan_chunks` over groups already gathered, in their order."""
+    if size < 1:
+        raise ValueError("a chunk holds at least one subscription")
     chunks: list[list[UUID]] = []
     current: list[UUID] = []
-    for members in order.values():
+    for members in groups:
         if current and len(current) + len(members) > size:
             chunks.append(current)
             current = []
