@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from federa.billing.scope import Scope, visible_payer_accounts
 from federa.billing.storage.tables import members, payer_accounts
 from federa.billing.tenancy import ensure_tenant_in_tx, next_number_in_tx
 from federa.shared.contracts.billing import (
@@ -34,10 +35,33 @@ from federa.shared.contracts.billing import (
 from federa.shared.contracts.members import MemberErasedV1, MemberState, OrganisationStateV1
 from federa.shared.contracts.registry import EventSpec
 from federa.shared.envelope import new_event
+from federa.shared.http.problems import Problem
 from federa.shared.messaging.outbox import record_event_in_tx
 
 # The member's fields an account copies: what an invoice is addressed with.
 SYNCED = ("name", "name_2", "address", "address_2", "postcode", "city", "country_code", "email")
+
+
+async def visible_payer_account(
+    session: AsyncSession, scope: Scope, payer_account_id: uuid.UUID, *, for_update: bool = False
+) -> dict[str, Any]:
+    """The payer account as the caller sees it. One it cannot see is refused like an unknown
+    one (404): a branch cannot bill another branch's member or organisation, nor learn that the
+    account exists."""
+    query = select(payer_accounts).where(
+        payer_accounts.c.id == payer_account_id, visible_payer_accounts(scope)
+    )
+    if for_update:
+        query = query.with_for_update(of=payer_accounts)
+    row = (await session.execute(query)).mappings().one_or_none()
+    if row is None:
+        raise Problem(
+            404,
+            "payer-account-not-found",
+            "Payer account not found",
+            f"No payer account {payer_account_id}.",
+        )
+    return dict(row)
 
 
 async def own_account_in_tx(

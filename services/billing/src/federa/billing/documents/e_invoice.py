@@ -36,6 +36,7 @@ from federa.shared.contracts.billing import (
     EInvoiceV1,
     PayerAccountEInvoiceV1,
 )
+from federa.shared.db import is_any_of
 from federa.shared.envelope import new_event
 from federa.shared.http.problems import Problem
 from federa.shared.messaging.outbox import record_event_in_tx
@@ -154,7 +155,7 @@ async def e_invoice_payers_in_tx(
                     payer_accounts.c.country_code,
                     _setup_subquery(tenant).label("setup"),
                 ).where(
-                    payer_accounts.c.id.in_(ids),
+                    is_any_of(payer_accounts.c.id, ids, "ids"),
                     payer_accounts.c.tenant == tenant,
                     or_(
                         payer_accounts.c.gln.is_not(None),

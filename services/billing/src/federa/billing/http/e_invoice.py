@@ -9,7 +9,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from federa.billing.documents.e_invoice import (
     save_setup_in_tx,
@@ -31,8 +31,9 @@ from federa.billing.http.catalogue_schemas import Body
 from federa.billing.http.dependencies import CatalogueWriter, Reader, SubscriptionWriter
 from federa.billing.http.errors import PROBLEMS, BillingRoute
 from federa.billing.http.run_schemas import EInvoiceRead
-from federa.billing.scope import scope_of, visible_payer_accounts
-from federa.billing.storage.tables import payer_accounts, subscriptions
+from federa.billing.payer_accounts import visible_payer_account
+from federa.billing.scope import scope_of
+from federa.billing.storage.tables import subscriptions
 from federa.billing.subscriptions.store import load_visible
 from federa.billing.tenancy import ensure_tenant_in_tx
 from federa.shared.http.problems import Problem
@@ -166,21 +167,10 @@ async def read_payer(
     payer_account_id: UUID, principal: Reader, runtime: RuntimeDep
 ) -> PayerEInvoiceRead:
     async with runtime.db.sessions() as session:
-        row = (
-            (
-                await session.execute(
-                    select(payer_accounts).where(
-                        payer_accounts.c.id == payer_account_id,
-                        visible_payer_accounts(await scope_of(session, principal)),
-                    )
-                )
-            )
-            .mappings()
-            .one_or_none()
+        row = await visible_payer_account(
+            session, await scope_of(session, principal), payer_account_id
         )
-    if row is None:
-        raise _payer_not_found(payer_account_id)
-    return _payer_read(dict(row))
+    return _payer_read(row)
 
 
 @router.put("/payer-accounts/{payer_account_id}/e-invoice", response_model=PayerEInvoiceRead)
@@ -200,23 +190,10 @@ async def save_payer(
         if body.payment_method:
             setup = await setup_of(session, principal.tenant) or EInvoiceSetup()
             method = setup.e_invoice_method(body.payment_method).code
-        row = (
-            (
-                await session.execute(
-                    select(payer_accounts)
-                    .where(
-                        payer_accounts.c.id == payer_account_id,
-                        visible_payer_accounts(await scope_of(session, principal)),
-                    )
-                    .with_for_update(of=payer_accounts)
-                )
-            )
-            .mappings()
-            .one_or_none()
+        row = await visible_payer_account(
+            session, await scope_of(session, principal), payer_account_id, for_update=True
         )
-        if row is None:
-            raise _payer_not_found(payer_account_id)
-        saved = await set_payer_e_invoice_in_tx(session, dict(row), gln=gln, payment_method=method)
+        saved = await set_payer_e_invoice_in_tx(session, row, gln=gln, payment_method=method)
     return _payer_read(saved)
 
 
@@ -228,15 +205,6 @@ def _payer_read(row: dict[str, object]) -> PayerEInvoiceRead:
             "gln": row["gln"],
             "payment_method": row["e_invoice_payment_method"],
         }
-    )
-
-
-def _payer_not_found(payer_account_id: UUID) -> Problem:
-    return Problem(
-        404,
-        "payer-account-not-found",
-        "Payer account not found",
-        f"No payer account {payer_account_id}.",
     )
 
 

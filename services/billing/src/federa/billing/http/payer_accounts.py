@@ -17,11 +17,11 @@ from federa.billing.http.subscription_schemas import (
     PayerAccountRead,
     PayerOptionRead,
 )
+from federa.billing.payer_accounts import visible_payer_account
 from federa.billing.payer_options import payer_options
 from federa.billing.scope import scope_of, visible_payer_accounts
 from federa.billing.storage.tables import payer_accounts
 from federa.billing.subscriptions.mass_payer_change import MassPayerChange, change_payers
-from federa.shared.http.problems import Problem
 from federa.shared.service import RuntimeDep
 
 router = APIRouter(
@@ -73,26 +73,10 @@ async def options(member_id: UUID, principal: Reader, runtime: RuntimeDep) -> li
 @router.get("/{payer_account_id}", response_model=PayerAccountRead)
 async def read(payer_account_id: UUID, principal: Reader, runtime: RuntimeDep) -> PayerAccountRead:
     async with runtime.db.sessions() as session:
-        row = (
-            (
-                await session.execute(
-                    select(payer_accounts).where(
-                        payer_accounts.c.id == payer_account_id,
-                        visible_payer_accounts(await scope_of(session, principal)),
-                    )
-                )
-            )
-            .mappings()
-            .one_or_none()
+        row = await visible_payer_account(
+            session, await scope_of(session, principal), payer_account_id
         )
-    if row is None:
-        raise Problem(
-            404,
-            "payer-account-not-found",
-            "Payer account not found",
-            f"No payer account {payer_account_id}.",
-        )
-    return PayerAccountRead.model_validate(dict(row))
+    return PayerAccountRead.model_validate(row)
 
 
 @router.post("/{payer_account_id}/mass-payer-change", response_model=MassPayerChangeRead)

@@ -47,10 +47,11 @@ from federa.billing.http.subscription_schemas import (
 )
 from federa.billing.member_addresses import require_delivery_address
 from federa.billing.member_copy import load_member, member_facts
+from federa.billing.payer_accounts import visible_payer_account
 from federa.billing.recruitment.setup import record_recruitment_in_tx, refuse_self_recruitment
 from federa.billing.runs.start_billing import plan_start_billing_in_tx
-from federa.billing.scope import Scope, visible_payer_accounts, visible_subscriptions
-from federa.billing.storage.tables import payer_accounts, subscriptions
+from federa.billing.scope import Scope, visible_subscriptions
+from federa.billing.storage.tables import subscriptions
 from federa.billing.subscriptions import events
 from federa.billing.subscriptions.scheduled_stops import (
     cancel_pending_stop_in_tx,
@@ -71,25 +72,6 @@ async def _catalogue(session: AsyncSession, tenant: str) -> Catalogue:
     return (await load_catalogue(session, tenant)).catalogue
 
 
-async def _require_payer_account(
-    session: AsyncSession, scope: Scope, payer_account_id: uuid.UUID
-) -> None:
-    """A payer the caller cannot see is refused like an unknown one: a branch cannot bill
-    another branch's member or organisation, nor learn that the account exists."""
-    found = await session.execute(
-        select(payer_accounts.c.id).where(
-            visible_payer_accounts(scope), payer_accounts.c.id == payer_account_id
-        )
-    )
-    if found.first() is None:
-        raise Problem(
-            404,
-            "payer-account-not-found",
-            "Payer account not found",
-            f"No payer account {payer_account_id}.",
-        )
-
-
 async def start_subscription_in_tx(
     session: AsyncSession, scope: Scope, request: SubscriptionStart, *, actor: str
 ) -> StoredSubscription:
@@ -98,7 +80,7 @@ async def start_subscription_in_tx(
     catalogue = await _catalogue(session, scope.tenant)
     payer = request.payer_account_id or member["default_payer_account_id"]
     if request.payer_account_id is not None:
-        await _require_payer_account(session, scope, request.payer_account_id)
+        await visible_payer_account(session, scope, request.payer_account_id)
     if payer is None:
         raise Problem(
             409,
@@ -291,7 +273,7 @@ async def change_payer_in_tx(
     actor: str,
 ) -> StoredSubscription:
     stored = await load_visible(session, scope, subscription_id, for_update=True)
-    await _require_payer_account(session, scope, request.payer_account_id)
+    await visible_payer_account(session, scope, request.payer_account_id)
     changed = change_payer(
         stored.state,
         await _catalogue(session, scope.tenant),

@@ -25,7 +25,8 @@ from federa.billing.domain.errors import BillingRuleError
 from federa.billing.domain.ids import PayerId
 from federa.billing.domain.payer_replacement import pays_from_next_charge, replace_payer
 from federa.billing.domain.subscription import LifecycleKind, SubscriptionStatus
-from federa.billing.scope import Scope, visible_payer_accounts, visible_subscriptions
+from federa.billing.payer_accounts import visible_payer_account
+from federa.billing.scope import Scope, visible_subscriptions
 from federa.billing.storage.tables import (
     lifecycle_entries,
     mass_payer_changes,
@@ -65,18 +66,6 @@ class MassPayerChangeResult:
             "changed_subscription_ids": [str(i) for i in self.changed],
             "refused": self.refused,
         }
-
-
-async def _require_visible_payer(session: AsyncSession, scope: Scope, payer: uuid.UUID) -> None:
-    found = await session.execute(
-        select(payer_accounts.c.id).where(
-            visible_payer_accounts(scope), payer_accounts.c.id == payer
-        )
-    )
-    if found.first() is None:
-        raise Problem(
-            404, "payer-account-not-found", "Payer account not found", f"No payer account {payer}."
-        )
 
 
 async def _candidates(
@@ -208,7 +197,7 @@ async def change_payers(
 ) -> dict[str, Any]:
     today = date.today()
     async with db.transaction() as session:
-        await _require_visible_payer(session, scope, change.payer_account_id)
+        await visible_payer_account(session, scope, change.payer_account_id)
         if idempotency_key is not None:
             first = await _first_result(session, scope, idempotency_key, change)
             if first is not None:
